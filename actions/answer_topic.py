@@ -1,0 +1,30 @@
+"""Answers a coaching question (follow-up, the sales process …) from the knowledge base."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import language_of, send_answer
+from bot.knowledge.base import knowledge_base
+from bot.rendering.answer import topic_answer
+
+
+class ActionAnswerTopic(Action):
+    def name(self) -> str:
+        return "action_answer_topic"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        kb = knowledge_base()
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        topic = kb.topic_for_intent(intent)
+        if topic is None:  # a rule mapped an intent the knowledge base has no topic for
+            dispatcher.utter_message(response="utter_help")
+            return []
+        send_answer(dispatcher, topic_answer(kb, topic, language_of(tracker)))
+        return []

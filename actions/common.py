@@ -1,0 +1,40 @@
+"""What every action needs: the user's language and a way to send a structured answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.knowledge.base import LANGUAGES
+from bot.rendering.answer import Answer
+from bot.rendering.markdown import to_markdown
+
+
+def language_of(tracker: Tracker) -> str:
+    """The language to answer in; undecided Chinese defaults to Simplified."""
+    language = tracker.get_slot("language")
+    if language in LANGUAGES:
+        return language
+    return "zh-Hans" if language == "zh" else "en"
+
+
+def entity_values(tracker: Tracker, entity: str) -> list[str]:
+    """Canonical values of `entity` in the latest message, in order, without repeats."""
+    values = [
+        item["value"]
+        for item in tracker.latest_message.get("entities", [])
+        if item.get("entity") == entity
+    ]
+    return list(dict.fromkeys(values))
+
+
+def send_answer(
+    dispatcher: CollectingDispatcher, answer: Answer, buttons: list[dict[str, Any]] | None = None
+) -> None:
+    """One message: web markdown, plus the structured answer for channels that render their own."""
+    answer = {**answer, "buttons": buttons or answer["buttons"]}
+    dispatcher.utter_message(
+        text=to_markdown(answer), buttons=answer["buttons"], json_message={"sales_coach": answer}
+    )

@@ -1,0 +1,46 @@
+"""Compares roles, optionally on one aspect, with the other role taken from the conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import entity_values, language_of, send_answer
+from bot.knowledge.base import ROLES, knowledge_base
+from bot.rendering.answer import comparison_answer
+
+
+def roles_to_compare(named: list[str], earlier: list[str]) -> list[str]:
+    """Which roles a comparison is about.
+
+    Two or more named: those. One named: it and the role talked about before ("and an account
+    manager?"), or else it against all the others. None named: the roles talked about before
+    when there were two or more, else all four.
+    """
+    if len(named) >= 2:
+        return named
+    if len(named) == 1:
+        other = next((role for role in earlier if role != named[0]), None)
+        if other:
+            return [other, named[0]]
+        return [named[0], *(role for role in ROLES if role != named[0])]
+    return earlier if len(earlier) >= 2 else list(ROLES)
+
+
+class ActionCompareRoles(Action):
+    def name(self) -> str:
+        return "action_compare_roles"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        roles = roles_to_compare(
+            entity_values(tracker, "role"), list(tracker.get_slot("roles") or [])
+        )
+        aspect = next(iter(entity_values(tracker, "aspect")), None)
+        answer = comparison_answer(knowledge_base(), roles, language_of(tracker), aspect)
+        send_answer(dispatcher, answer)
+        return [SlotSet("roles", roles)]

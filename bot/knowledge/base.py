@@ -1,0 +1,332 @@
+"""Loads and validates the knowledge base: entries from the article, topics, roles and terms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.knowledge.script import in_script
+
+KNOWLEDGE_DIR = Path(__file__).parent
+ROLES = ("sales_rep", "sales_manager", "account_manager", "regional_manager")
+ASPECTS = ("scope", "duties", "reports_to", "manages", "requirements")
+LANGUAGES = ("en", "zh-Hans", "zh-Hant")
+NOT_IN_SOURCE = "not_in_source"
+STYLES = ("paragraph", "item", "quote")
+KINDS = ("fact", "gap")
+ENTITY_TYPES = ("role", "competency", "stage", "aspect")
+
+
+class KnowledgeBaseError(ValueError):
+    """Bad knowledge-base data; the message names the file, the entry and the problem."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One span of the article: Traditional Chinese source, English translation, paragraphs."""
+
+    id: str
+    zh: str
+    en: str
+    paragraphs: tuple[int, ...]
+    style: str = "paragraph"
+    kind: str = "fact"
+    attribution: dict[str, str] | None = None
+    note: dict[str, str] | None = None
+
+    def text(self, language: str) -> str:
+        return self.en if language == "en" else in_script(self.zh, language)
+
+    def attribution_text(self, language: str) -> str | None:
+        return _localized(self.attribution, language)
+
+    def note_text(self, language: str) -> str | None:
+        return _localized(self.note, language)
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    intent: str
+    title: dict[str, str]
+    entry_ids: tuple[str, ...]
+
+    def title_text(self, language: str) -> str:
+        return _localized(self.title, language) or self.id
+
+
+@dataclass(frozen=True)
+class Comparison:
+    roles: frozenset[str]
+    entry_ids: tuple[str, ...]
+
+
+@dataclass
+class KnowledgeBase:
+    entries: dict[str, Entry]
+    topics: dict[str, Topic]
+    # role -> aspect -> entry ids, or None where the article is silent
+    roles: dict[str, dict[str, tuple[str, ...] | None]]
+    comparisons: list[Comparison]
+    # entity type -> canonical value -> language ("en"/"zh") -> terms
+    terms: dict[str, dict[str, dict[str, list[str]]]]
+    _by_intent: dict[str, Topic] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_intent = {topic.intent: topic for topic in self.topics.values()}
+
+    def topic_for_intent(self, intent: str) -> Topic | None:
+        return self._by_intent.get(intent)
+
+    def entries_of(self, entry_ids: tuple[str, ...]) -> list[Entry]:
+        return [self.entries[entry_id] for entry_id in entry_ids]
+
+    def aspect(self, role: str, aspect: str) -> list[Entry] | None:
+        """The entries on one aspect of a role, or None where the article says nothing."""
+        entry_ids = self.roles[role][aspect]
+        return None if entry_ids is None else self.entries_of(entry_ids)
+
+    def pair_entries(self, first: str, second: str) -> list[Entry]:
+        """What the article says directly about this pair of roles."""
+        pair = frozenset((first, second))
+        return [
+            entry
+            for comparison in self.comparisons
+            if comparison.roles == pair
+            for entry in self.entries_of(comparison.entry_ids)
+        ]
+
+    def role_name(self, role: str, language: str) -> str:
+        names = self.terms["role"][role]
+        if language == "en":
+            return names["en"][0][0].upper() + names["en"][0][1:]
+        return in_script(names["zh"][0], language)
+
+
+def _localized(texts: dict[str, str] | None, language: str) -> str | None:
+    if texts is None:
+        return None
+    return texts["en"] if language == "en" else in_script(texts["zh"], language)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise KnowledgeBaseError(f"{path}: not valid YAML: {error}") from error
+
+
+def _require(condition: bool, path: Path, where: str, problem: str) -> None:
+    if not condition:
+        raise KnowledgeBaseError(f"{path}: {where}: {problem}")
+
+
+def _bilingual(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and set(value) == {"en", "zh"}
+        and all(isinstance(text, str) and text.strip() for text in value.values())
+    )
+
+
+def _load_entry(raw: Any, path: Path, index: int) -> Entry:
+    where = f"entry #{index + 1}"
+    _require(isinstance(raw, dict), path, where, "must be a mapping")
+    entry_id = raw.get("id")
+    _require(isinstance(entry_id, str) and bool(entry_id), path, where, "missing `id`")
+    where = f"entry {entry_id!r}"
+    allowed = {"id", "zh", "en", "paragraphs", "style", "kind", "attribution", "note"}
+    unknown = set(raw) - allowed
+    _require(not unknown, path, where, f"unknown field(s) {sorted(unknown)}")
+    for text_field in ("zh", "en"):
+        value = raw.get(text_field)
+        _require(
+            isinstance(value, str) and bool(value.strip()),
+            path,
+            where,
+            f"`{text_field}` must be non-empty text",
+        )
+    paragraphs = raw.get("paragraphs")
+    _require(
+        isinstance(paragraphs, list)
+        and bool(paragraphs)
+        and all(isinstance(number, int) and 1 <= number <= 26 for number in paragraphs),
+        path,
+        where,
+        "`paragraphs` must be a non-empty list of paragraph numbers 1–26",
+    )
+    style = raw.get("style", "paragraph")
+    _require(style in STYLES, path, where, f"`style` must be one of {STYLES}")
+    kind = raw.get("kind", "fact")
+    _require(kind in KINDS, path, where, f"`kind` must be one of {KINDS}")
+    attribution = raw.get("attribution")
+    _require(
+        (style == "quote") == (attribution is not None),
+        path,
+        where,
+        "a quote needs `attribution` (en and zh), and only a quote has one",
+    )
+    _require(
+        attribution is None or _bilingual(attribution), path, where, "`attribution` needs en and zh"
+    )
+    note = raw.get("note")
+    _require(
+        (kind == "gap") == (note is not None),
+        path,
+        where,
+        "a gap needs a `note` (en and zh) saying what the article leaves out, and only a gap",
+    )
+    _require(note is None or _bilingual(note), path, where, "`note` needs en and zh")
+    return Entry(
+        id=entry_id,
+        zh=raw["zh"].strip(),
+        en=raw["en"].strip(),
+        paragraphs=tuple(paragraphs),
+        style=style,
+        kind=kind,
+        attribution=attribution,
+        note=note,
+    )
+
+
+def _load_entries(directory: Path) -> dict[str, Entry]:
+    entries: dict[str, Entry] = {}
+    for path in sorted((directory / "entries").glob("*.yml")):
+        raw_entries = _read_yaml(path)
+        _require(isinstance(raw_entries, list), path, "file", "must be a list of entries")
+        for index, raw in enumerate(raw_entries):
+            entry = _load_entry(raw, path, index)
+            _require(entry.id not in entries, path, f"entry {entry.id!r}", "duplicate id")
+            entries[entry.id] = entry
+    return entries
+
+
+def _check_ids(ids: Any, entries: dict[str, Entry], path: Path, where: str) -> tuple[str, ...]:
+    _require(
+        isinstance(ids, list) and bool(ids) and all(isinstance(item, str) for item in ids),
+        path,
+        where,
+        "must be a non-empty list of entry ids",
+    )
+    missing = [entry_id for entry_id in ids if entry_id not in entries]
+    _require(not missing, path, where, f"unknown entry id(s) {missing}")
+    return tuple(ids)
+
+
+def _load_topics(path: Path, entries: dict[str, Entry]) -> dict[str, Topic]:
+    raw_topics = _read_yaml(path)
+    _require(isinstance(raw_topics, dict), path, "file", "must map topic ids to topics")
+    topics = {}
+    for topic_id, raw in raw_topics.items():
+        where = f"topic {topic_id!r}"
+        _require(isinstance(raw, dict), path, where, "must be a mapping")
+        _require(isinstance(raw.get("intent"), str), path, where, "missing `intent`")
+        _require(_bilingual(raw.get("title")), path, where, "`title` needs en and zh")
+        entry_ids = _check_ids(raw.get("entries"), entries, path, where)
+        topics[topic_id] = Topic(topic_id, raw["intent"], raw["title"], entry_ids)
+    return topics
+
+
+def _load_roles(
+    path: Path, entries: dict[str, Entry]
+) -> tuple[dict[str, dict[str, tuple[str, ...] | None]], list[Comparison]]:
+    raw = _read_yaml(path)
+    _require(isinstance(raw, dict), path, "file", "must have `roles` and `comparisons`")
+    raw_roles = raw.get("roles")
+    _require(
+        isinstance(raw_roles, dict) and set(raw_roles) == set(ROLES),
+        path,
+        "roles",
+        f"must describe exactly {ROLES}",
+    )
+    roles: dict[str, dict[str, tuple[str, ...] | None]] = {}
+    for role, aspects in raw_roles.items():
+        _require(
+            isinstance(aspects, dict) and set(aspects) == set(ASPECTS),
+            path,
+            f"role {role!r}",
+            f"must give every aspect {ASPECTS} (use {NOT_IN_SOURCE} where the article is silent)",
+        )
+        roles[role] = {
+            aspect: None
+            if value == NOT_IN_SOURCE
+            else _check_ids(value, entries, path, f"role {role!r} aspect {aspect!r}")
+            for aspect, value in aspects.items()
+        }
+    comparisons = []
+    for index, item in enumerate(raw.get("comparisons") or []):
+        where = f"comparison #{index + 1}"
+        pair = item.get("roles") if isinstance(item, dict) else None
+        _require(
+            isinstance(pair, list) and len(set(pair)) == 2 and set(pair) <= set(ROLES),
+            path,
+            where,
+            "`roles` must name two different roles",
+        )
+        comparisons.append(
+            Comparison(frozenset(pair), _check_ids(item.get("entries"), entries, path, where))
+        )
+    return roles, comparisons
+
+
+def _load_terms(path: Path) -> dict[str, dict[str, dict[str, list[str]]]]:
+    raw = _read_yaml(path)
+    _require(
+        isinstance(raw, dict) and set(raw) == set(ENTITY_TYPES),
+        path,
+        "file",
+        f"must list terms for {ENTITY_TYPES}",
+    )
+    for entity, values in raw.items():
+        for value, by_language in values.items():
+            _require(
+                isinstance(by_language, dict)
+                and set(by_language) == {"en", "zh"}
+                and all(
+                    isinstance(terms, list) and terms and all(isinstance(t, str) for t in terms)
+                    for terms in by_language.values()
+                ),
+                path,
+                f"{entity} {value!r}",
+                "needs non-empty `en` and `zh` term lists",
+            )
+    _require(set(raw["role"]) == set(ROLES), path, "role", f"must list terms for {ROLES}")
+    return raw
+
+
+def load(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
+    """Load and validate the knowledge base in `directory`; raises KnowledgeBaseError."""
+    entries = _load_entries(directory)
+    topics = _load_topics(directory / "topics.yml", entries)
+    roles, comparisons = _load_roles(directory / "roles.yml", entries)
+    terms = _load_terms(directory / "terms.yml")
+    return KnowledgeBase(entries, topics, roles, comparisons, terms)
+
+
+@lru_cache(maxsize=1)
+def knowledge_base() -> KnowledgeBase:
+    """The project's knowledge base, loaded once per process."""
+    return load()
+
+
+@dataclass(frozen=True)
+class Term:
+    entity: str
+    value: str
+    text: str
+
+
+def term_list(kb: KnowledgeBase) -> list[Term]:
+    """Every term in all three scripts: Simplified forms are derived from Traditional ones."""
+    terms = []
+    for entity, values in kb.terms.items():
+        for value, by_language in values.items():
+            written = by_language["en"] + by_language["zh"]
+            derived = [in_script(text, "zh-Hans") for text in by_language["zh"]]
+            for text in dict.fromkeys(written + derived):
+                terms.append(Term(entity, value, text))
+    return terms

@@ -1,0 +1,45 @@
+"""Which language and script a message is written in: `en`, `zh-Hans`, `zh-Hant` or `zh`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from bot.knowledge.script import to_simplified, to_traditional
+
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+LATIN_WORD = re.compile(r"[A-Za-z]+")
+# Undecided Chinese: no character tells the scripts apart ("你好", "好的").
+CHINESE_UNDECIDED = "zh"
+
+
+def script_of(text: str) -> str:
+    """`zh-Hant`, `zh-Hans`, or `zh` when no character is specific to one script."""
+    traditional = simplified = 0
+    for char in CJK.findall(text):
+        if to_simplified(char) != char:
+            traditional += 1
+        elif to_traditional(char) != char:
+            simplified += 1
+    if traditional == simplified:
+        return CHINESE_UNDECIDED
+    return "zh-Hant" if traditional > simplified else "zh-Hans"
+
+
+def detect_language(text: str, domain_terms: Iterable[str] = ()) -> str | None:
+    """The language of the sentence around any domain terms; None for text with no words.
+
+    Reps mix languages: "sales manager 跟 account manager 差在哪" is a Chinese question about
+    English role names, "what does 業務員 do" an English one. So the known role and skill terms
+    are taken out first, and the rest decides: Chinese when it has at least as many Chinese
+    characters as Latin words.
+    """
+    frame = text
+    for term in sorted(domain_terms, key=len, reverse=True):
+        frame = re.sub(re.escape(term), " ", frame, flags=re.IGNORECASE)
+    chinese, latin = len(CJK.findall(frame)), len(LATIN_WORD.findall(frame))
+    if not chinese and not latin:  # nothing but terms: judge by the terms themselves
+        chinese, latin = len(CJK.findall(text)), len(LATIN_WORD.findall(text))
+    if not chinese and not latin:
+        return None
+    return script_of(text) if chinese >= latin else "en"

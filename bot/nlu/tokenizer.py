@@ -1,0 +1,31 @@
+"""Rasa tokenizer for mixed English and Chinese text, using the shared jieba-based pipeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.spacy_pipeline import build_pipeline
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class MixedChineseTokenizer(Tokenizer):
+    """Splits Chinese into words with jieba and keeps English words whole."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "intent_tokenization_flag": False,
+            "intent_split_symbol": "_",
+            "token_pattern": None,
+            "prefix_separator_symbol": None,
+        }
+
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        text = message.get(attribute) or ""
+        doc = build_pipeline().make_doc(text)
+        tokens = [Token(t.text.lower(), t.idx) for t in doc if t.text.strip()]
+        return self._apply_token_pattern(tokens)

@@ -1,0 +1,1 @@
+"""Turns structured answers into web markdown and into channel data."""

@@ -1,0 +1,132 @@
+"""Structured answers built from knowledge-base entries, in the user's language.
+
+A structured answer is what every channel renders: `markdown.py` for the web, `slack.py` for
+Block Kit. It is a plain dict so that it travels as JSON inside a bot message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from bot.knowledge.base import ASPECTS, ROLES, Entry, KnowledgeBase, Topic
+from bot.rendering.strings import text
+
+Answer = dict[str, Any]
+
+
+def citation_text(paragraphs: Iterable[int], language: str) -> str:
+    refs = [text("paragraph_ref", language, number=number) for number in sorted(set(paragraphs))]
+    return text("source", language, paragraphs=text("paragraph_separator", language).join(refs))
+
+
+def _answer(
+    kind: str, language: str, title: str, blocks: list[dict[str, Any]], entries: Sequence[Entry]
+) -> Answer:
+    citations = sorted({number for entry in entries for number in entry.paragraphs})
+    return {
+        "kind": kind,
+        "language": language,
+        "title": title,
+        "blocks": blocks,
+        "citations": citations,
+        "citation_text": citation_text(citations, language),
+        "entry_ids": list(dict.fromkeys(entry.id for entry in entries)),
+        "buttons": [],
+    }
+
+
+def entry_blocks(entries: Sequence[Entry], language: str) -> list[dict[str, Any]]:
+    """Paragraphs, quotes and lists (consecutive `item` entries) in reading order."""
+    blocks: list[dict[str, Any]] = []
+    for entry in entries:
+        if entry.kind == "gap":
+            question = text("article_asks", language, question=entry.text(language))
+            blocks.append({"type": "paragraph", "text": question})
+            blocks.append({"type": "paragraph", "text": entry.note_text(language)})
+        elif entry.style == "quote":
+            who = text("attributed_to", language, who=entry.attribution_text(language))
+            blocks.append({"type": "quote", "text": entry.text(language), "attribution": who})
+        elif entry.style == "item":
+            if blocks and blocks[-1]["type"] == "list":
+                blocks[-1]["items"].append(entry.text(language))
+            else:
+                blocks.append({"type": "list", "items": [entry.text(language)]})
+        else:
+            blocks.append({"type": "paragraph", "text": entry.text(language)})
+    return blocks
+
+
+def topic_answer(kb: KnowledgeBase, topic: Topic, language: str) -> Answer:
+    entries = kb.entries_of(topic.entry_ids)
+    return _answer(
+        "answer", language, topic.title_text(language), entry_blocks(entries, language), entries
+    )
+
+
+def _cell(kb: KnowledgeBase, role: str, aspect: str, language: str) -> tuple[str, list[Entry]]:
+    entries = kb.aspect(role, aspect)
+    if entries is None:
+        return text("not_in_source", language), []
+    return " ".join(entry.text(language) for entry in entries), entries
+
+
+def duties_answer(kb: KnowledgeBase, role: str, language: str) -> Answer:
+    """Everything the article says about one role, aspect by aspect, and what it leaves out."""
+    blocks: list[dict[str, Any]] = []
+    cited: list[Entry] = []
+    silent = []
+    for aspect in ASPECTS:
+        cell, entries = _cell(kb, role, aspect, language)
+        label = text(f"aspect.{aspect}", language)
+        if entries:
+            blocks.append({"type": "field", "label": label, "text": cell})
+            cited += entries
+        else:
+            silent.append(label)
+    if silent:
+        aspects = text("aspect_joiner", language).join(silent)
+        blocks.append(
+            {"type": "paragraph", "text": text("silent_aspects", language, aspects=aspects)}
+        )
+    title = text("duties_title", language, role=kb.role_name(role, language))
+    answer = _answer("duties", language, title, blocks, cited)
+    answer["roles"] = [role]
+    return answer
+
+
+def comparison_answer(
+    kb: KnowledgeBase, roles: Sequence[str], language: str, aspect: str | None = None
+) -> Answer:
+    """A table of roles (columns) by aspects (rows); empty cells say the article is silent."""
+    names = [kb.role_name(role, language) for role in roles]
+    aspects = [aspect] if aspect else list(ASPECTS)
+    rows, cited = [], []
+    for row_aspect in aspects:
+        row = [text(f"aspect.{row_aspect}", language)]
+        for role in roles:
+            cell, entries = _cell(kb, role, row_aspect, language)
+            row.append(cell)
+            cited += entries
+        rows.append(row)
+    blocks: list[dict[str, Any]] = [{"type": "table", "columns": ["", *names], "rows": rows}]
+    if len(roles) == 2:
+        pair = kb.pair_entries(*roles)
+        if pair:
+            heading = text("what_the_article_says_on_pair", language)
+            blocks.append({"type": "heading", "text": heading})
+            blocks += entry_blocks(pair, language)
+            cited += pair
+    title = text("compare_title", language, roles=text("role_joiner", language).join(names))
+    answer = _answer("comparison", language, title, blocks, cited)
+    answer["roles"] = list(roles)
+    answer["aspect"] = aspect
+    return answer
+
+
+def role_buttons(kb: KnowledgeBase, intent: str, language: str) -> list[dict[str, str]]:
+    """One quick reply per role; the payload names the role so no NLU guess is needed."""
+    return [
+        {"title": kb.role_name(role, language), "payload": f'/{intent}{{"role":"{role}"}}'}
+        for role in ROLES
+    ]

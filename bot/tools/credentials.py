@@ -1,0 +1,39 @@
+"""Writes the credentials file the server starts with and prints its path.
+
+credentials.yml holds the channels that need no secret; the Slack channel is added only when
+its token and signing secret are in the environment, so secrets never sit in a committed file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def credentials(environ: dict[str, str]) -> dict[str, Any]:
+    config = yaml.safe_load((PROJECT_DIR / "credentials.yml").read_text(encoding="utf-8")) or {}
+    if environ.get("SLACK_BOT_TOKEN") and environ.get("SLACK_SIGNING_SECRET"):
+        config["bot.channels.slack.SalesCoachSlackInput"] = {
+            "slack_token": environ["SLACK_BOT_TOKEN"],
+            "slack_signing_secret": environ["SLACK_SIGNING_SECRET"],
+            "slack_api_base_url": environ.get("SLACK_API_BASE_URL", "https://slack.com/api/"),
+        }
+    return config
+
+
+def main() -> None:
+    handle, path = tempfile.mkstemp(prefix="sales-coach-credentials-", suffix=".yml")
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        yaml.safe_dump(credentials(dict(os.environ)), file)
+    os.chmod(path, 0o600)
+    print(path)
+
+
+if __name__ == "__main__":
+    main()

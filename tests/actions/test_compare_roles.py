@@ -1,0 +1,67 @@
+import pytest
+from rasa_sdk.events import SlotSet
+
+from actions.compare_roles import ActionCompareRoles, roles_to_compare
+
+
+def role(value: str) -> dict:
+    return {"entity": "role", "value": value}
+
+
+@pytest.mark.parametrize(
+    ("named", "earlier", "expected"),
+    [
+        (["sales_manager", "account_manager"], [], ["sales_manager", "account_manager"]),
+        (["account_manager"], ["sales_manager"], ["sales_manager", "account_manager"]),
+        (
+            ["account_manager"],
+            ["account_manager"],
+            ["account_manager", "sales_rep", "sales_manager", "regional_manager"],
+        ),
+        (
+            ["regional_manager"],
+            [],
+            ["regional_manager", "sales_rep", "sales_manager", "account_manager"],
+        ),
+        ([], ["sales_rep", "sales_manager"], ["sales_rep", "sales_manager"]),
+        ([], ["sales_rep"], ["sales_rep", "sales_manager", "account_manager", "regional_manager"]),
+    ],
+)
+def test_which_roles_are_compared(named, earlier, expected) -> None:
+    assert roles_to_compare(named, earlier) == expected
+
+
+def test_two_named_roles_give_a_table_and_the_direct_comparison(dispatcher, make_tracker) -> None:
+    tracker = make_tracker(
+        "compare_roles", [role("sales_manager"), role("account_manager")], {"language": "en"}
+    )
+    events = ActionCompareRoles().run(dispatcher, tracker, {})
+    assert events == [SlotSet("roles", ["sales_manager", "account_manager"])]
+    message = dispatcher.messages[0]
+    answer = message["custom"]["sales_coach"]
+    assert answer["kind"] == "comparison"
+    assert answer["blocks"][0]["columns"] == ["", "Sales manager", "Account manager"]
+    assert answer["blocks"][0]["rows"][2] == [
+        "Reports to",
+        "The article does not say.",
+        "A regional manager oversees several account managers and local sales reps.",
+    ]
+    assert "| Reports to | The article does not say. |" in message["text"]
+    assert "not after-sales versus pre-sales service" in message["text"]
+    assert message["text"].endswith("_Source: ¶18, ¶19, ¶20, ¶22, ¶24, ¶25_")
+
+
+def test_one_aspect_and_the_other_role_from_context(dispatcher, make_tracker) -> None:
+    tracker = make_tracker(
+        "compare_roles",
+        [role("regional_manager"), {"entity": "aspect", "value": "reports_to"}],
+        {"language": "zh-Hant", "roles": ["sales_manager"]},
+    )
+    events = ActionCompareRoles().run(dispatcher, tracker, {})
+    assert events == [SlotSet("roles", ["sales_manager", "regional_manager"])]
+    table = dispatcher.messages[0]["custom"]["sales_coach"]["blocks"][0]
+    assert table == {
+        "type": "table",
+        "columns": ["", "銷售經理", "區域經理"],
+        "rows": [["向誰匯報", "文章沒有提到。", "區域經理:……向市場經理匯報。"]],
+    }

@@ -1,0 +1,40 @@
+from rasa_sdk.events import SlotSet
+
+from actions.role_duties import ActionRoleDuties
+
+ROLE = {"entity": "role", "value": "regional_manager"}
+
+
+def test_duties_of_the_named_role(dispatcher, make_tracker) -> None:
+    tracker = make_tracker("ask_role_duties", [ROLE], {"language": "en"})
+    events = ActionRoleDuties().run(dispatcher, tracker, {})
+    assert events == [SlotSet("roles", ["regional_manager"])]
+    text = dispatcher.messages[0]["text"]
+    assert text.startswith("**What a Regional manager does**")
+    assert "**Reports to:** A regional manager reports to the marketing manager." in text
+    assert "The article does not say: What it takes." in text
+    assert text.endswith("_Source: ¶24, ¶26_")
+
+
+def test_role_from_the_conversation(dispatcher, make_tracker) -> None:
+    tracker = make_tracker(
+        "ask_role_duties", [], {"language": "zh-Hant", "roles": ["account_manager"]}
+    )
+    events = ActionRoleDuties().run(dispatcher, tracker, {})
+    assert events == [SlotSet("roles", ["account_manager"])]
+    assert dispatcher.messages[0]["text"].startswith("**客戶經理做什麼**")
+
+
+def test_no_role_asks_which_with_buttons(dispatcher, make_tracker) -> None:
+    events = ActionRoleDuties().run(
+        dispatcher, make_tracker("ask_role_duties", [], {"language": "zh-Hans"}), {}
+    )
+    assert events == []
+    message = dispatcher.messages[0]
+    assert message["text"] == "你想了解哪个职位?"
+    assert message["buttons"] == [
+        {"title": "销售员", "payload": '/ask_role_duties{"role":"sales_rep"}'},
+        {"title": "销售经理", "payload": '/ask_role_duties{"role":"sales_manager"}'},
+        {"title": "客户经理", "payload": '/ask_role_duties{"role":"account_manager"}'},
+        {"title": "区域经理", "payload": '/ask_role_duties{"role":"regional_manager"}'},
+    ]

@@ -1,0 +1,150 @@
+"""The knowledge base is faithful to the article, complete, and refuses bad data clearly."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge.base import (
+    ASPECTS,
+    ROLES,
+    KnowledgeBase,
+    KnowledgeBaseError,
+    load,
+    term_list,
+)
+from bot.knowledge.source import paragraphs
+
+# Titles repeated from the site (1, 2, 21) and the rhetorical opening (3–5) carry no coaching
+# content; every other paragraph must be cited by some entry.
+NOT_SUBSTANTIVE = {1, 2, 3, 4, 5, 21}
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def test_every_span_is_quoted_from_the_paragraphs_it_cites(kb: KnowledgeBase) -> None:
+    for entry in kb.entries.values():
+        cited = _squash("".join(paragraphs()[number] for number in entry.paragraphs))
+        for part in entry.zh.split("……"):
+            assert _squash(part) in cited, f"{entry.id}: {part!r} is not in ¶{entry.paragraphs}"
+
+
+def test_every_substantive_paragraph_is_cited(kb: KnowledgeBase) -> None:
+    cited = {number for entry in kb.entries.values() for number in entry.paragraphs}
+    assert set(paragraphs()) - NOT_SUBSTANTIVE - cited == set()
+
+
+def test_every_entry_is_reachable_from_an_intent_or_action(kb: KnowledgeBase) -> None:
+    reachable = {entry_id for topic in kb.topics.values() for entry_id in topic.entry_ids}
+    for aspects in kb.roles.values():
+        reachable |= {entry_id for ids in aspects.values() if ids for entry_id in ids}
+    reachable |= {entry_id for pair in kb.comparisons for entry_id in pair.entry_ids}
+    assert set(kb.entries) - reachable == set()
+
+
+def test_every_topic_intent_is_in_the_domain(kb: KnowledgeBase, domain: dict) -> None:
+    for topic in kb.topics.values():
+        assert topic.intent in domain["intents"]
+
+
+def test_silence_is_explicit(kb: KnowledgeBase) -> None:
+    assert kb.aspect("sales_manager", "reports_to") is None
+    assert kb.aspect("regional_manager", "requirements") is None
+    assert [e.id for e in kb.aspect("regional_manager", "reports_to")] == [
+        "role.regional_manager.reports_to"
+    ]
+    assert set(kb.roles) == set(ROLES)
+    assert all(set(aspects) == set(ASPECTS) for aspects in kb.roles.values())
+
+
+def test_entries_are_shown_in_the_users_script(kb: KnowledgeBase) -> None:
+    entry = kb.entries["follow_up.quote"]
+    assert entry.text("zh-Hant") == "銷售不跟蹤,終將一場空"
+    assert entry.text("zh-Hans") == "销售不跟踪,终将一场空"
+    assert entry.text("en").startswith("A sale")
+    assert entry.attribution_text("zh-Hans") == "富士康老板郭台铭"
+
+
+def test_terms_include_derived_simplified_forms(kb: KnowledgeBase) -> None:
+    texts = {(t.entity, t.value, t.text) for t in term_list(kb)}
+    assert ("role", "regional_manager", "区域经理") in texts
+    assert ("role", "regional_manager", "區域經理") in texts
+    assert ("role", "account_manager", "AM") in texts
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    """A copy of the knowledge base to break."""
+    target = tmp_path / "knowledge"
+    shutil.copytree(Path(__file__).parents[2] / "bot" / "knowledge", target)
+    return target
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        (
+            "entries/follow_up.yml",
+            '  en: "A sale you don\'t follow up ends in nothing."\n',
+            "",
+            "follow_up.yml: entry 'follow_up.quote': `en` must be non-empty text",
+        ),
+        (
+            "entries/follow_up.yml",
+            "paragraphs: [7]",
+            "paragraphs: [70]",
+            "follow_up.yml: entry 'follow_up.quote': `paragraphs` must be",
+        ),
+        (
+            "entries/roles.yml",
+            "- id: role.sales_rep.duties",
+            "- id: role.sales_rep.scope",
+            "roles.yml: entry 'role.sales_rep.scope': duplicate id",
+        ),
+        (
+            "topics.yml",
+            "entries: [commitment.time_management,",
+            "entries: [commitment.time_mgmt,",
+            "topics.yml: topic 'commitment': unknown entry id(s) ['commitment.time_mgmt']",
+        ),
+        (
+            "roles.yml",
+            "    reports_to: not_in_source\n    manages: [role.sales_manager.team]",
+            "    manages: [role.sales_manager.team]",
+            "roles.yml: role 'sales_manager': must give every aspect",
+        ),
+        (
+            "entries/tenacity.yml",
+            "  style: quote\n",
+            "",
+            "tenacity.yml: entry 'tenacity.jung_quote': a quote needs `attribution`",
+        ),
+        (
+            "entries/drive.yml",
+            "- id: drive.definition",
+            "- id: [drive",
+            "drive.yml: not valid YAML",
+        ),
+    ],
+)
+def test_bad_data_is_refused_with_file_entry_and_problem(
+    broken: Path, file: str, old: str, new: str, message: str
+) -> None:
+    _replace(broken / file, old, new)
+    with pytest.raises(KnowledgeBaseError, match=re.escape(message)):
+        load(broken)
+
+
+def test_the_untouched_copy_loads(broken: Path) -> None:
+    assert len(load(broken).entries) > 50

@@ -1,0 +1,33 @@
+"""Responses answer in every language, and Simplified variations stay derived from Traditional."""
+
+from bot.knowledge.script import to_simplified
+
+
+def variations_by_language(variations: list[dict]) -> dict[str, dict]:
+    found = {}
+    for variation in variations:
+        conditions = variation.get("condition") or []
+        language = next((c["value"] for c in conditions if c["name"] == "language"), "en")
+        found[language] = variation
+    return found
+
+
+def test_every_response_has_all_three_languages(domain) -> None:
+    for name, variations in domain["responses"].items():
+        assert set(variations_by_language(variations)) == {"en", "zh-Hans", "zh-Hant"}, name
+
+
+def test_simplified_is_the_opencc_conversion_of_traditional(domain) -> None:
+    for name, variations in domain["responses"].items():
+        by_language = variations_by_language(variations)
+        traditional, simplified = by_language["zh-Hant"], by_language["zh-Hans"]
+        assert simplified["text"] == to_simplified(traditional["text"]), name
+        assert [b["title"] for b in simplified.get("buttons", [])] == [
+            to_simplified(b["title"]) for b in traditional.get("buttons", [])
+        ], name
+
+
+def test_no_message_has_more_than_five_buttons(domain) -> None:
+    for name, variations in domain["responses"].items():
+        for variation in variations:
+            assert len(variation.get("buttons", [])) <= 5, name

@@ -11,7 +11,6 @@ TRAIN_INPUTS := config.yml domain.yml $(wildcard data/nlu/*.yml data/stories/*.y
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
-export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
 
 .PHONY: run shell test setup train lint validate pytest nlu-gate stories bench clean
 

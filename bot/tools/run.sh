@@ -5,13 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
-export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTIONS_PORT/webhook}
+endpoints=$(mktemp --suffix=.yml)
+sed "s#127.0.0.1:5055#127.0.0.1:$ACTIONS_PORT#" endpoints.yml >"$endpoints"
 export SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2
 
 .venv/bin/rasa run actions --port "$ACTIONS_PORT" &
 actions_pid=$!
 .venv/bin/rasa run --enable-api --cors "*" --port "$RASA_PORT" \
-  --model models/sales-coach.tar.gz --credentials "$(.venv/bin/python -m bot.tools.credentials)" &
+  --model models/sales-coach.tar.gz --endpoints "$endpoints" --credentials "$(.venv/bin/python -m bot.tools.credentials)" &
 rasa_pid=$!
 trap 'kill $rasa_pid $actions_pid 2>/dev/null; wait 2>/dev/null; echo "Sales Coach stopped."' INT TERM EXIT
 

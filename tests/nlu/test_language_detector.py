@@ -1,0 +1,30 @@
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.language_detector import LanguageDetector
+
+
+def language_entities(text: str) -> list:
+    message = Message(data={"text": text, "entities": [{"entity": "role", "value": "x"}]})
+    LanguageDetector().process([message])
+    return [e for e in message.get("entities") if e["entity"] == "language"]
+
+
+def test_adds_a_language_entity_and_keeps_others() -> None:
+    message = Message(data={"text": "區域經理要做什麼", "entities": [{"entity": "role"}]})
+    LanguageDetector().process([message])
+    assert message.get("entities") == [
+        {"entity": "role"},
+        {
+            "entity": "language",
+            "value": "zh-Hant",
+            "start": 0,
+            "end": 8,
+            "confidence": 1.0,
+            "extractor": "LanguageDetector",
+        },
+    ]
+
+
+def test_button_payloads_and_emoji_leave_the_language_alone() -> None:
+    assert language_entities('/ask_role_duties{"role":"sales_rep"}') == []
+    assert language_entities("👍") == []

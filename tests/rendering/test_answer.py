@@ -1,0 +1,44 @@
+from bot.rendering.answer import citation_text, comparison_answer, duties_answer, topic_answer
+
+
+def test_citations_in_each_language() -> None:
+    assert citation_text([9, 7, 7], "en") == "Source: ¶7, ¶9"
+    assert citation_text([9, 7], "zh-Hant") == "出處:第7段、第9段"
+    assert citation_text([9, 7], "zh-Hans") == "出处:第7段、第9段"
+
+
+def test_items_group_into_one_list_and_quotes_are_attributed(kb) -> None:
+    answer = topic_answer(kb, kb.topics["follow_up"], "en")
+    kinds = [block["type"] for block in answer["blocks"]]
+    assert kinds == ["quote", "paragraph", "paragraph", "list", "paragraph"]
+    assert answer["blocks"][0]["attribution"] == (
+        "The article attributes this to Terry Gou, the head of Foxconn."
+    )
+    assert len(answer["blocks"][3]["items"]) == 4
+    assert answer["citations"] == [7, 8, 9]
+    assert answer["entry_ids"][0] == "follow_up.quote"
+
+
+def test_duties_list_what_the_article_leaves_out(kb) -> None:
+    answer = duties_answer(kb, "account_manager", "zh-Hant")
+    assert [b["label"] for b in answer["blocks"] if b["type"] == "field"] == [
+        "負責範圍",
+        "職責",
+        "向誰匯報",
+    ]
+    assert answer["blocks"][-1] == {"type": "paragraph", "text": "文章沒有提到:管理誰、需要什麼。"}
+
+
+def test_comparison_of_all_four_roles_has_a_column_each(kb) -> None:
+    roles = ["sales_rep", "sales_manager", "account_manager", "regional_manager"]
+    answer = comparison_answer(kb, roles, "zh-Hans")
+    table = answer["blocks"][0]
+    assert table["columns"] == ["", "销售员", "销售经理", "客户经理", "区域经理"]
+    assert [row[0] for row in table["rows"]] == [
+        "负责范围",
+        "职责",
+        "向谁汇报",
+        "管理谁",
+        "需要什么",
+    ]
+    assert len(answer["blocks"]) == 1  # no pair-specific remarks for four roles

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import language_of, send_answer
@@ -26,5 +26,6 @@ class ActionAnswerTopic(Action):
         if topic is None:  # a rule mapped an intent the knowledge base has no topic for
             dispatcher.utter_message(response="utter_help")
             return []
-        send_answer(dispatcher, topic_answer(kb, topic, language_of(tracker)))
-        return []
+        events = send_answer(dispatcher, topic_answer(kb, topic, language_of(tracker)))
+        # a new topic: the roles talked about before no longer apply
+        return [SlotSet("topic", topic.id), SlotSet("roles", None), *events]

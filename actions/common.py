@@ -1,10 +1,11 @@
-"""What every action needs: the user's language and a way to send a structured answer."""
+"""What every action needs: the user's language, entities, and a way to send an answer."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.knowledge.base import LANGUAGES
@@ -30,11 +31,17 @@ def entity_values(tracker: Tracker, entity: str) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def send_answer(
-    dispatcher: CollectingDispatcher, answer: Answer, buttons: list[dict[str, Any]] | None = None
-) -> None:
-    """One message: web markdown, plus the structured answer for channels that render their own."""
-    answer = {**answer, "buttons": buttons or answer["buttons"]}
+def send_answer(dispatcher: CollectingDispatcher, answer: Answer) -> list[EventType]:
+    """Sends one message (web markdown, buttons, and the structured answer for channels that
+    render their own) and remembers which answer it was, for feedback and follow-ups."""
     dispatcher.utter_message(
         text=to_markdown(answer), buttons=answer["buttons"], json_message={"sales_coach": answer}
     )
+    return [SlotSet("last_answer", {"id": answer["id"], "entry_ids": answer["entry_ids"]})]
+
+
+def send_question(
+    dispatcher: CollectingDispatcher, question: tuple[str, list[dict[str, Any]]]
+) -> None:
+    text, buttons = question
+    dispatcher.utter_message(text=text, buttons=buttons)

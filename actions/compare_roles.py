@@ -42,5 +42,5 @@ class ActionCompareRoles(Action):
         )
         aspect = next(iter(entity_values(tracker, "aspect")), None)
         answer = comparison_answer(knowledge_base(), roles, language_of(tracker), aspect)
-        send_answer(dispatcher, answer)
-        return [SlotSet("roles", roles)]
+        events = send_answer(dispatcher, answer)
+        return [SlotSet("roles", roles), SlotSet("topic", None), *events]

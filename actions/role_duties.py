@@ -32,5 +32,5 @@ class ActionRoleDuties(Action):
                 buttons=role_buttons(kb, "ask_role_duties", language),
             )
             return []
-        send_answer(dispatcher, duties_answer(kb, role, language))
-        return [SlotSet("roles", [role])]
+        events = send_answer(dispatcher, duties_answer(kb, role, language))
+        return [SlotSet("roles", [role]), SlotSet("topic", None), *events]

@@ -39,11 +39,14 @@ def make_tracker() -> Callable[..., Tracker]:
         slots: dict[str, Any] | None = None,
         events: list[dict[str, Any]] | None = None,
         text: str = "",
+        active_loop: str | None = None,
+        intent_ranking: list[dict[str, Any]] | None = None,
     ) -> Tracker:
         latest = {
             "intent": {"name": intent, "confidence": 1.0},
             "entities": entities or [],
             "text": text,
+            "intent_ranking": intent_ranking or [],
         }
         return Tracker(
             sender_id="test-user",
@@ -52,7 +55,7 @@ def make_tracker() -> Callable[..., Tracker]:
             events=events or [],
             paused=False,
             followup_action=None,
-            active_loop={},
+            active_loop={"name": active_loop} if active_loop else {},
             latest_action_name="action_listen",
         )
 

@@ -18,7 +18,15 @@ LANGUAGES = ("en", "zh-Hans", "zh-Hant")
 NOT_IN_SOURCE = "not_in_source"
 STYLES = ("paragraph", "item", "quote")
 KINDS = ("fact", "gap")
-ENTITY_TYPES = ("role", "competency", "stage", "aspect")
+ENTITY_TYPES = ("role", "competency", "stage", "aspect", "script")
+STAGES = (
+    "collect_targets",
+    "phone_contact",
+    "first_visit",
+    "product_delivery",
+    "negotiation",
+    "order_closing",
+)
 
 
 class KnowledgeBaseError(ValueError):
@@ -54,9 +62,37 @@ class Topic:
     intent: str
     title: dict[str, str]
     entry_ids: tuple[str, ...]
+    short: int
+    why: tuple[str, ...] = ()
+    concrete: tuple[str, ...] = ()
+    offers: tuple[str, ...] = ()  # intents offered as next steps (buttons)
 
     def title_text(self, language: str) -> str:
         return _localized(self.title, language) or self.id
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One step of a coaching flow, resting on one entry of the article."""
+
+    entry_id: str
+    label: dict[str, str]
+    question: dict[str, str] | None = None
+
+    def label_text(self, language: str) -> str:
+        return _localized(self.label, language) or self.entry_id
+
+    def question_text(self, language: str) -> str | None:
+        return _localized(self.question, language)
+
+
+@dataclass(frozen=True)
+class StageAdvice:
+    """The article's advice for a deal stuck at one stage: steps, or what it says nearby."""
+
+    stage: str
+    steps: tuple[ChecklistItem, ...]
+    related: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +110,9 @@ class KnowledgeBase:
     comparisons: list[Comparison]
     # entity type -> canonical value -> language ("en"/"zh") -> terms
     terms: dict[str, dict[str, dict[str, list[str]]]]
+    stalled_deal: dict[str, StageAdvice]
+    readiness: tuple[ChecklistItem, ...]
+    readiness_not_covered: dict[str, str]
     _by_intent: dict[str, Topic] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -100,11 +139,19 @@ class KnowledgeBase:
             for entry in self.entries_of(comparison.entry_ids)
         ]
 
-    def role_name(self, role: str, language: str) -> str:
-        names = self.terms["role"][role]
+    def text_of(self, texts: dict[str, str], language: str) -> str:
+        """Our own bilingual wording (titles, notes) in the user's language."""
+        return _localized(texts, language) or ""
+
+    def term_name(self, entity: str, value: str, language: str) -> str:
+        """Display name of an entity value: the first term in the user's language."""
+        names = self.terms[entity][value]
         if language == "en":
             return names["en"][0][0].upper() + names["en"][0][1:]
         return in_script(names["zh"][0], language)
+
+    def role_name(self, role: str, language: str) -> str:
+        return self.term_name("role", role, language)
 
 
 def _localized(texts: dict[str, str] | None, language: str) -> str | None:
@@ -227,8 +274,85 @@ def _load_topics(path: Path, entries: dict[str, Entry]) -> dict[str, Topic]:
         _require(isinstance(raw.get("intent"), str), path, where, "missing `intent`")
         _require(_bilingual(raw.get("title")), path, where, "`title` needs en and zh")
         entry_ids = _check_ids(raw.get("entries"), entries, path, where)
-        topics[topic_id] = Topic(topic_id, raw["intent"], raw["title"], entry_ids)
+        short = raw.get("short")
+        _require(
+            isinstance(short, int) and 1 <= short <= len(entry_ids),
+            path,
+            where,
+            "`short` must count the leading entries of the short answer",
+        )
+        why, concrete = (
+            _check_ids(raw[key], entries, path, f"{where} `{key}`") if key in raw else ()
+            for key in ("why", "concrete")
+        )
+        offers = raw.get("offers", [])
+        _require(
+            isinstance(offers, list) and len(offers) <= 2,
+            path,
+            where,
+            "`offers` lists at most two intents (Slack shows five buttons)",
+        )
+        topics[topic_id] = Topic(
+            topic_id, raw["intent"], raw["title"], entry_ids, short, why, concrete, tuple(offers)
+        )
     return topics
+
+
+def _load_item(raw: Any, entries: dict[str, Entry], path: Path, where: str) -> ChecklistItem:
+    _require(isinstance(raw, dict), path, where, "must be a mapping")
+    _check_ids([raw.get("entry")], entries, path, where)
+    _require(_bilingual(raw.get("label")), path, where, "`label` needs en and zh")
+    question = raw.get("question")
+    _require(question is None or _bilingual(question), path, where, "`question` needs en and zh")
+    return ChecklistItem(raw["entry"], raw["label"], question)
+
+
+def _load_checklists(
+    path: Path, entries: dict[str, Entry]
+) -> tuple[dict[str, StageAdvice], tuple[ChecklistItem, ...], dict[str, str]]:
+    raw = _read_yaml(path)
+    _require(isinstance(raw, dict), path, "file", "must have `stalled_deal` and `readiness`")
+    stages = raw.get("stalled_deal")
+    _require(
+        isinstance(stages, dict) and set(stages) == set(STAGES),
+        path,
+        "stalled_deal",
+        f"must give every stage {STAGES}",
+    )
+    advice = {}
+    for stage, value in stages.items():
+        where = f"stalled_deal stage {stage!r}"
+        _require(
+            isinstance(value, dict) and len(value) == 1 and set(value) <= {"steps", NOT_IN_SOURCE},
+            path,
+            where,
+            f"needs either `steps` or `{NOT_IN_SOURCE}` (what the article says nearby)",
+        )
+        if "steps" in value:
+            steps = tuple(
+                _load_item(item, entries, path, f"{where} step #{index + 1}")
+                for index, item in enumerate(value["steps"] or [])
+            )
+            _require(bool(steps), path, where, "`steps` must not be empty")
+            advice[stage] = StageAdvice(stage, steps)
+        else:
+            related = _check_ids(value[NOT_IN_SOURCE], entries, path, where)
+            advice[stage] = StageAdvice(stage, (), related)
+    readiness = raw.get("readiness")
+    _require(isinstance(readiness, dict), path, "readiness", "must have `items`, `not_covered`")
+    items = tuple(
+        _load_item(item, entries, path, f"readiness item #{index + 1}")
+        for index, item in enumerate(readiness.get("items") or [])
+    )
+    _require(
+        bool(items) and all(item.question for item in items),
+        path,
+        "readiness",
+        "needs items, each with a `question`",
+    )
+    not_covered = readiness.get("not_covered")
+    _require(_bilingual(not_covered), path, "readiness", "`not_covered` needs en and zh")
+    return advice, items, not_covered
 
 
 def _load_roles(
@@ -304,7 +428,10 @@ def load(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     topics = _load_topics(directory / "topics.yml", entries)
     roles, comparisons = _load_roles(directory / "roles.yml", entries)
     terms = _load_terms(directory / "terms.yml")
-    return KnowledgeBase(entries, topics, roles, comparisons, terms)
+    stalled_deal, readiness, not_covered = _load_checklists(directory / "checklists.yml", entries)
+    return KnowledgeBase(
+        entries, topics, roles, comparisons, terms, stalled_deal, readiness, not_covered
+    )
 
 
 @lru_cache(maxsize=1)

@@ -20,20 +20,40 @@ def citation_text(paragraphs: Iterable[int], language: str) -> str:
     return text("source", language, paragraphs=text("paragraph_separator", language).join(refs))
 
 
-def _answer(
-    kind: str, language: str, title: str, blocks: list[dict[str, Any]], entries: Sequence[Entry]
+def make_answer(
+    kind: str,
+    language: str,
+    title: str,
+    blocks: list[dict[str, Any]],
+    entries: Sequence[Entry],
+    answer_id: str,
 ) -> Answer:
     citations = sorted({number for entry in entries for number in entry.paragraphs})
     return {
+        "id": answer_id,
         "kind": kind,
         "language": language,
         "title": title,
         "blocks": blocks,
         "citations": citations,
-        "citation_text": citation_text(citations, language),
+        "citation_text": citation_text(citations, language) if citations else "",
         "entry_ids": list(dict.fromkeys(entry.id for entry in entries)),
-        "buttons": [],
+        "buttons": feedback_buttons(language),
     }
+
+
+def feedback_buttons(
+    language: str, more: bool = False, offers: Sequence[str] = ()
+) -> list[dict[str, str]]:
+    """👍/👎 under every coaching answer, after "tell me more" and next steps when offered."""
+    buttons = [{"title": text("button.more", language), "payload": "/ask_more"}] if more else []
+    buttons += [
+        {"title": text(f"intent.{intent}", language), "payload": f"/{intent}"} for intent in offers
+    ]
+    return buttons + [
+        {"title": text("button.up", language), "payload": "/feedback_positive"},
+        {"title": text("button.down", language), "payload": "/feedback_negative"},
+    ]
 
 
 def entry_blocks(entries: Sequence[Entry], language: str) -> list[dict[str, Any]]:
@@ -57,10 +77,57 @@ def entry_blocks(entries: Sequence[Entry], language: str) -> list[dict[str, Any]
     return blocks
 
 
-def topic_answer(kb: KnowledgeBase, topic: Topic, language: str) -> Answer:
-    entries = kb.entries_of(topic.entry_ids)
-    return _answer(
-        "answer", language, topic.title_text(language), entry_blocks(entries, language), entries
+def topic_answer(kb: KnowledgeBase, topic: Topic, language: str, part: str = "short") -> Answer:
+    """The short answer first (`short`), the rest on request (`more`), or all of it (`full`)."""
+    entry_ids = {
+        "short": topic.entry_ids[: topic.short],
+        "more": topic.entry_ids[topic.short :],
+        "full": topic.entry_ids,
+    }[part]
+    title = topic.title_text(language)
+    if not entry_ids:
+        return _notice(
+            "answer", language, title, text("nothing_more", language), f"topic.{topic.id}"
+        )
+    if part == "more":
+        title = text("more_title", language, title=title)
+    entries = kb.entries_of(entry_ids)
+    answer = make_answer(
+        "answer", language, title, entry_blocks(entries, language), entries, f"topic.{topic.id}"
+    )
+    has_more = part == "short" and topic.short < len(topic.entry_ids)
+    answer["buttons"] = feedback_buttons(language, more=has_more, offers=topic.offers)
+    answer["topic"] = topic.id
+    return answer
+
+
+def _notice(kind: str, language: str, title: str, notice: str, answer_id: str) -> Answer:
+    """An answer that is only the bot saying what the article does not give."""
+    return make_answer(
+        kind, language, title, [{"type": "paragraph", "text": notice}], [], answer_id
+    )
+
+
+def why_answer(kb: KnowledgeBase, topic: Topic | None, language: str) -> Answer:
+    """The reasons the article gives for the current topic, or plainly that it gives none."""
+    title = text("why_title", language)
+    answer_id = f"why.{topic.id}" if topic else "why"
+    if topic is None or not topic.why:
+        return _notice("why", language, title, text("no_why", language), answer_id)
+    entries = kb.entries_of(topic.why)
+    return make_answer("why", language, title, entry_blocks(entries, language), entries, answer_id)
+
+
+def example_answer(kb: KnowledgeBase, topic: Topic | None, language: str) -> Answer:
+    """The article has no worked examples: say so, then give its most concrete points."""
+    title = text("example_title", language)
+    answer_id = f"example.{topic.id}" if topic else "example"
+    if topic is None or not topic.concrete:
+        return _notice("example", language, title, text("no_example", language), answer_id)
+    entries = kb.entries_of(topic.concrete)
+    blocks = [{"type": "paragraph", "text": text("no_worked_example", language)}]
+    return make_answer(
+        "example", language, title, blocks + entry_blocks(entries, language), entries, answer_id
     )
 
 
@@ -90,7 +157,7 @@ def duties_answer(kb: KnowledgeBase, role: str, language: str) -> Answer:
             {"type": "paragraph", "text": text("silent_aspects", language, aspects=aspects)}
         )
     title = text("duties_title", language, role=kb.role_name(role, language))
-    answer = _answer("duties", language, title, blocks, cited)
+    answer = make_answer("duties", language, title, blocks, cited, f"duties.{role}")
     answer["roles"] = [role]
     return answer
 
@@ -118,7 +185,8 @@ def comparison_answer(
             blocks += entry_blocks(pair, language)
             cited += pair
     title = text("compare_title", language, roles=text("role_joiner", language).join(names))
-    answer = _answer("comparison", language, title, blocks, cited)
+    answer_id = "comparison." + "+".join(roles) + (f".{aspect}" if aspect else "")
+    answer = make_answer("comparison", language, title, blocks, cited, answer_id)
     answer["roles"] = list(roles)
     answer["aspect"] = aspect
     return answer

@@ -33,5 +33,6 @@ def _block(block: dict[str, Any]) -> str:
 
 def to_markdown(answer: Answer) -> str:
     parts = [f"**{answer['title']}**", *(_block(block) for block in answer["blocks"])]
-    parts.append(f"_{answer['citation_text']}_")
+    if answer["citation_text"]:
+        parts.append(f"_{answer['citation_text']}_")
     return "\n\n".join(parts)

@@ -23,3 +23,7 @@ def text(key: str, language: str, **values: Any) -> str:
     by_language = _strings()[key]
     template = by_language["en"] if language == "en" else in_script(by_language["zh"], language)
     return template.format(**values)
+
+
+def has_text(key: str) -> bool:
+    return key in _strings()

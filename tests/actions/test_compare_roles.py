@@ -36,7 +36,17 @@ def test_two_named_roles_give_a_table_and_the_direct_comparison(dispatcher, make
         "compare_roles", [role("sales_manager"), role("account_manager")], {"language": "en"}
     )
     events = ActionCompareRoles().run(dispatcher, tracker, {})
-    assert events == [SlotSet("roles", ["sales_manager", "account_manager"])]
+    assert events == [
+        SlotSet("roles", ["sales_manager", "account_manager"]),
+        SlotSet("topic", None),
+        SlotSet(
+            "last_answer",
+            {
+                "id": "comparison.sales_manager+account_manager",
+                "entry_ids": dispatcher.messages[0]["custom"]["sales_coach"]["entry_ids"],
+            },
+        ),
+    ]
     message = dispatcher.messages[0]
     answer = message["custom"]["sales_coach"]
     assert answer["kind"] == "comparison"
@@ -58,7 +68,8 @@ def test_one_aspect_and_the_other_role_from_context(dispatcher, make_tracker) ->
         {"language": "zh-Hant", "roles": ["sales_manager"]},
     )
     events = ActionCompareRoles().run(dispatcher, tracker, {})
-    assert events == [SlotSet("roles", ["sales_manager", "regional_manager"])]
+    assert events[0] == SlotSet("roles", ["sales_manager", "regional_manager"])
+    assert events[2]["value"]["id"] == "comparison.sales_manager+regional_manager.reports_to"
     table = dispatcher.messages[0]["custom"]["sales_coach"]["blocks"][0]
     assert table == {
         "type": "table",

@@ -8,7 +8,12 @@ ROLE = {"entity": "role", "value": "regional_manager"}
 def test_duties_of_the_named_role(dispatcher, make_tracker) -> None:
     tracker = make_tracker("ask_role_duties", [ROLE], {"language": "en"})
     events = ActionRoleDuties().run(dispatcher, tracker, {})
-    assert events == [SlotSet("roles", ["regional_manager"])]
+    answer = dispatcher.messages[0]["custom"]["sales_coach"]
+    assert events == [
+        SlotSet("roles", ["regional_manager"]),
+        SlotSet("topic", None),
+        SlotSet("last_answer", {"id": "duties.regional_manager", "entry_ids": answer["entry_ids"]}),
+    ]
     text = dispatcher.messages[0]["text"]
     assert text.startswith("**What a Regional manager does**")
     assert "**Reports to:** A regional manager reports to the marketing manager." in text
@@ -21,7 +26,7 @@ def test_role_from_the_conversation(dispatcher, make_tracker) -> None:
         "ask_role_duties", [], {"language": "zh-Hant", "roles": ["account_manager"]}
     )
     events = ActionRoleDuties().run(dispatcher, tracker, {})
-    assert events == [SlotSet("roles", ["account_manager"])]
+    assert events[:2] == [SlotSet("roles", ["account_manager"]), SlotSet("topic", None)]
     assert dispatcher.messages[0]["text"].startswith("**客戶經理做什麼**")
 
 

@@ -44,6 +44,8 @@ def test_every_entry_is_reachable_from_an_intent_or_action(kb: KnowledgeBase) ->
     for aspects in kb.roles.values():
         reachable |= {entry_id for ids in aspects.values() if ids for entry_id in ids}
     reachable |= {entry_id for pair in kb.comparisons for entry_id in pair.entry_ids}
+    for advice in kb.stalled_deal.values():
+        reachable |= {step.entry_id for step in advice.steps} | set(advice.related)
     assert set(kb.entries) - reachable == set()
 
 

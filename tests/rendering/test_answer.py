@@ -8,7 +8,7 @@ def test_citations_in_each_language() -> None:
 
 
 def test_items_group_into_one_list_and_quotes_are_attributed(kb) -> None:
-    answer = topic_answer(kb, kb.topics["follow_up"], "en")
+    answer = topic_answer(kb, kb.topics["follow_up"], "en", part="full")
     kinds = [block["type"] for block in answer["blocks"]]
     assert kinds == ["quote", "paragraph", "paragraph", "list", "paragraph"]
     assert answer["blocks"][0]["attribution"] == (
@@ -42,3 +42,13 @@ def test_comparison_of_all_four_roles_has_a_column_each(kb) -> None:
         "需要什么",
     ]
     assert len(answer["blocks"]) == 1  # no pair-specific remarks for four roles
+
+
+def test_short_answer_first_then_the_rest(kb) -> None:
+    topic = kb.topics["sales_process"]
+    short = topic_answer(kb, topic, "en")
+    more = topic_answer(kb, topic, "en", part="more")
+    assert short["entry_ids"] + more["entry_ids"] == list(topic.entry_ids)
+    assert short["buttons"][0] == {"title": "Tell me more", "payload": "/ask_more"}
+    assert more["title"] == "The six-stage sales process: more"
+    assert "/ask_more" not in [b["payload"] for b in more["buttons"]]

@@ -1,0 +1,82 @@
+"""Follow-ups that lean on the conversation: "tell me more", "why?", "an example?",
+"what about regional managers?"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import entity_values, language_of, send_answer
+from bot.knowledge.base import KnowledgeBase, knowledge_base
+from bot.rendering.answer import (
+    Answer,
+    comparison_answer,
+    duties_answer,
+    example_answer,
+    make_answer,
+    topic_answer,
+    why_answer,
+)
+from bot.rendering.strings import text
+
+
+def _last_answer_id(tracker: Tracker) -> str:
+    return (tracker.get_slot("last_answer") or {}).get("id", "")
+
+
+def _nothing_more(language: str) -> Answer:
+    notice = [{"type": "paragraph", "text": text("nothing_more", language)}]
+    return make_answer(
+        "more", language, text("more_title", language, title="…"), notice, [], "more"
+    )
+
+
+class ActionAnswerInContext(Action):
+    def name(self) -> str:
+        return "action_answer_in_context"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        kb = knowledge_base()
+        language = language_of(tracker)
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        topic = kb.topics.get(tracker.get_slot("topic") or "")
+        if intent == "what_about":
+            return self._what_about(dispatcher, tracker, kb, language)
+        if intent == "ask_why":
+            answer = why_answer(kb, topic, language)
+        elif intent == "ask_example":
+            answer = example_answer(kb, topic, language)
+        elif topic is not None:
+            answer = topic_answer(kb, topic, language, "more")
+        elif _last_answer_id(tracker).count(".") == 2:  # a comparison on one aspect: all of it
+            answer = comparison_answer(kb, tracker.get_slot("roles"), language)
+        else:
+            answer = _nothing_more(language)
+        return send_answer(dispatcher, answer)
+
+    def _what_about(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, kb: KnowledgeBase, language: str
+    ) -> list[EventType]:
+        roles = entity_values(tracker, "role")
+        competencies = entity_values(tracker, "competency")
+        earlier = list(tracker.get_slot("roles") or [])
+        if roles and _last_answer_id(tracker).startswith("comparison") and earlier:
+            # "…and regional managers?" after a comparison: swap in the new role
+            pair = [earlier[0], roles[0]] if roles[0] != earlier[0] else earlier
+            events = send_answer(dispatcher, comparison_answer(kb, pair, language))
+            return [SlotSet("roles", pair), *events]
+        if roles:
+            events = send_answer(dispatcher, duties_answer(kb, roles[0], language))
+            return [SlotSet("roles", [roles[0]]), SlotSet("topic", None), *events]
+        if competencies:
+            # execution is covered by the core-competencies topic; the others have their own
+            topic = kb.topics["competencies" if competencies[0] == "execution" else competencies[0]]
+            events = send_answer(dispatcher, topic_answer(kb, topic, language))
+            return [SlotSet("topic", topic.id), SlotSet("roles", None), *events]
+        dispatcher.utter_message(text=text("what_about_which", language))
+        return []

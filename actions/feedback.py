@@ -1,0 +1,62 @@
+"""👍/👎 on an answer, stored in the tracker as a slot event naming the answer's entries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import language_of
+from bot.rendering.strings import text
+
+SKIP_INTENTS = ("deny", "stop")
+
+
+class ActionRecordFeedback(Action):
+    def name(self) -> str:
+        return "action_record_feedback"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        rating = "up" if tracker.latest_message["intent"]["name"] == "feedback_positive" else "down"
+        answer = tracker.get_slot("last_answer") or {}
+        record = {
+            "rating": rating,
+            "answer_id": answer.get("id"),
+            "entry_ids": answer.get("entry_ids", []),
+        }
+        if rating == "up":
+            dispatcher.utter_message(text=text("feedback_thanks", language_of(tracker)))
+        # a fresh comment slot, so the feedback form asks again after each 👎
+        return [SlotSet("feedback", record), SlotSet("feedback_comment", None)]
+
+
+class ValidateFeedbackForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_feedback_form"
+
+    def validate_feedback_comment(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Whatever the user types is the comment; "no"/"skip" records that they declined."""
+        skipped = tracker.latest_message["intent"]["name"] in SKIP_INTENTS
+        return {"feedback_comment": "" if skipped else slot_value}
+
+
+class ActionAskFeedbackComment(Action):
+    def name(self) -> str:
+        return "action_ask_feedback_comment"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(text=text("feedback_ask_missing", language_of(tracker)))
+        return []

@@ -1,0 +1,63 @@
+"""Stalled-deal coach: where the deal stands, then the article's steps for that stage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.checklist import STALLED_DEAL_FORM, ChecklistFormValidation
+from actions.common import entity_values, language_of, send_answer, send_question
+from bot.knowledge.base import STAGES, knowledge_base
+from bot.rendering.coaching import deal_stage_question, deal_summary
+from bot.rendering.strings import text
+
+
+class ValidateStalledDealForm(ChecklistFormValidation):
+    def name(self) -> str:
+        return f"validate_{STALLED_DEAL_FORM}"
+
+    def validate_deal_stage(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        if slot_value not in STAGES:  # free text: look for a stage in it
+            stages = entity_values(tracker, "stage")
+            slot_value = stages[0] if stages else None
+        if slot_value is None:
+            dispatcher.utter_message(text=text("deal_stage_hint", language_of(tracker)))
+            return {"deal_stage": None}
+        if not knowledge_base().stalled_deal[slot_value].steps:
+            # nothing to walk through: the summary says what the article lacks
+            return {"deal_stage": slot_value, "checklist_answer": False}
+        return {"deal_stage": slot_value}
+
+
+class ActionAskDealStage(Action):
+    def name(self) -> str:
+        return "action_ask_deal_stage"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        send_question(dispatcher, deal_stage_question(knowledge_base(), language_of(tracker)))
+        return []
+
+
+class ActionStalledDealSummary(Action):
+    def name(self) -> str:
+        return "action_stalled_deal_summary"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        stage = tracker.get_slot("deal_stage")
+        done = [int(step) for step in tracker.get_slot("checklist_done") or []]
+        answer = deal_summary(knowledge_base(), stage, done, language_of(tracker))
+        return [*send_answer(dispatcher, answer), SlotSet("checklist_answer", None)]

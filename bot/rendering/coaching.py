@@ -1,0 +1,130 @@
+"""What the coaching flows say: questions with buttons, and the summaries that end them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.knowledge.base import STAGES, ChecklistItem, KnowledgeBase
+from bot.rendering.answer import Answer, citation_text, entry_blocks, make_answer
+from bot.rendering.strings import text
+
+Buttons = list[dict[str, str]]
+# Slack shows at most five buttons: a deal stalls after first contact, so stage 1 is typed.
+STAGE_BUTTONS = STAGES[1:]
+
+
+def _yes_no_buttons(language: str) -> Buttons:
+    return [
+        {"title": text("button.yes", language), "payload": "/affirm"},
+        {"title": text("button.no", language), "payload": "/deny"},
+        {"title": text("button.stop", language), "payload": "/stop"},
+    ]
+
+
+def deal_stage_question(kb: KnowledgeBase, language: str) -> tuple[str, Buttons]:
+    buttons = [
+        {
+            "title": f"{STAGES.index(stage) + 1}. {kb.term_name('stage', stage, language)}",
+            "payload": f'/inform{{"stage":"{stage}"}}',
+        }
+        for stage in STAGE_BUTTONS
+    ]
+    return text("ask_deal_stage", language), buttons
+
+
+def _item_line(kb: KnowledgeBase, item: ChecklistItem, language: str) -> str:
+    entry = kb.entries[item.entry_id]
+    return f"{item.label_text(language)} ({citation_text(entry.paragraphs, language)})"
+
+
+def step_question(
+    kb: KnowledgeBase, steps: Sequence[ChecklistItem], index: int, language: str
+) -> tuple[str, Buttons]:
+    """One step of the stalled-deal coach: the article's advice, then "have you done this?"."""
+    entry = kb.entries[steps[index].entry_id]
+    prompt = text(
+        "step_prompt", language, number=index + 1, total=len(steps), text=entry.text(language)
+    )
+    question = f"{prompt}\n_{citation_text(entry.paragraphs, language)}_\n\n"
+    return question + text("step_question", language), _yes_no_buttons(language)
+
+
+def readiness_question(kb: KnowledgeBase, index: int, language: str) -> tuple[str, Buttons]:
+    item = kb.readiness[index]
+    prompt = text(
+        "readiness_prompt",
+        language,
+        number=index + 1,
+        total=len(kb.readiness),
+        text=item.question_text(language),
+    )
+    if index == 0:
+        prompt = f"{text('readiness_intro', language)}\n\n{prompt}"
+    return prompt, _yes_no_buttons(language)
+
+
+def _checklist_blocks(
+    kb: KnowledgeBase, heading: str, items: Sequence[ChecklistItem], language: str
+) -> list[dict[str, Any]]:
+    lines = [_item_line(kb, item, language) for item in items]
+    return [{"type": "heading", "text": heading}, {"type": "list", "items": lines}] if lines else []
+
+
+def deal_summary(kb: KnowledgeBase, stage: str, done: Sequence[int], language: str) -> Answer:
+    """Next actions for a stalled deal: the steps not done yet, each cited; or what is missing."""
+    advice = kb.stalled_deal[stage]
+    title = text("deal_title", language)
+    if not advice.steps:
+        entries = kb.entries_of(advice.related)
+        stage_name = kb.term_name("stage", stage, language)
+        blocks = [
+            {"type": "paragraph", "text": text("stage_not_covered", language, stage=stage_name)}
+        ]
+        return make_answer(
+            "deal_summary",
+            language,
+            title,
+            blocks + entry_blocks(entries, language),
+            entries,
+            f"deal.{stage}",
+        )
+    todo = [item for index, item in enumerate(advice.steps) if index not in done]
+    finished = [item for index, item in enumerate(advice.steps) if index in done]
+    entries = kb.entries_of(tuple(item.entry_id for item in advice.steps))
+    if todo:
+        blocks = _checklist_blocks(kb, text("next_actions", language), todo, language)
+    else:  # every step done: the article leaves the rest to the negotiation itself
+        closing = kb.entries_of(("follow_up.order_terms",))
+        blocks = [{"type": "paragraph", "text": text("all_done", language)}]
+        blocks += entry_blocks(closing, language)
+        entries += closing
+    blocks += _checklist_blocks(kb, text("already_done", language), finished, language)
+    return make_answer("deal_summary", language, title, blocks, entries, f"deal.{stage}")
+
+
+def readiness_summary(kb: KnowledgeBase, yes: Sequence[int], language: str) -> Answer:
+    """Strengths and gaps against a sales manager's functions, cited, and what is not covered."""
+    strengths = [item for index, item in enumerate(kb.readiness) if index in yes]
+    gaps = [item for index, item in enumerate(kb.readiness) if index not in yes]
+    none_yet = [{"type": "paragraph", "text": text("none_yet", language)}]
+    blocks = _checklist_blocks(kb, text("strengths", language), strengths, language) or [
+        {"type": "heading", "text": text("strengths", language)},
+        *none_yet,
+    ]
+    blocks += _checklist_blocks(kb, text("gaps", language), gaps, language)
+    blocks.append({"type": "paragraph", "text": kb.text_of(kb.readiness_not_covered, language)})
+    entries = kb.entries_of(tuple(dict.fromkeys(item.entry_id for item in kb.readiness)))
+    return make_answer(
+        "readiness", language, text("readiness_title", language), blocks, entries, "readiness"
+    )
+
+
+def clarification(intents: Sequence[str], language: str) -> tuple[str, Buttons]:
+    """ "Did you mean …?" with up to three guesses and a way out."""
+    buttons = [
+        {"title": text(f"intent.{intent}", language), "payload": f"/{intent}"}
+        for intent in intents[:3]
+    ]
+    buttons.append({"title": text("button.something_else", language), "payload": "/help"})
+    return text("clarify", language), buttons

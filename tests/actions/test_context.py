@@ -1,0 +1,94 @@
+from rasa_sdk.events import SlotSet
+
+from actions.context import ActionAnswerInContext
+
+
+def run(dispatcher, tracker) -> list:
+    return ActionAnswerInContext().run(dispatcher, tracker, {})
+
+
+def test_tell_me_more_gives_the_rest_of_the_topic(dispatcher, make_tracker) -> None:
+    events = run(
+        dispatcher, make_tracker("ask_more", slots={"language": "en", "topic": "follow_up"})
+    )
+    text = dispatcher.messages[0]["text"]
+    assert text.startswith("**Following up with customers: more**\n\n- First, once the product")
+    assert text.endswith("_Source: ¶8, ¶9_")
+    assert events[0]["value"]["id"] == "topic.follow_up"
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [
+        "/describe_stalled_deal",
+        "/feedback_positive",
+        "/feedback_negative",
+    ]
+
+
+def test_why_gives_the_articles_reasons(dispatcher, make_tracker) -> None:
+    run(
+        dispatcher, make_tracker("ask_why", slots={"language": "zh-Hant", "topic": "communication"})
+    )
+    text = dispatcher.messages[0]["text"]
+    assert text.startswith("**為什麼?文章的說法**\n\n溝通不當在業務開發階段")
+    assert text.endswith("_出處:第11段_")
+
+
+def test_why_without_a_reason_in_the_article_says_so(dispatcher, make_tracker) -> None:
+    run(dispatcher, make_tracker("ask_why", slots={"language": "en", "topic": "promotion"}))
+    assert dispatcher.messages[0]["text"] == (
+        "**Why? What the article says**\n\nThe article does not explain why. "
+        "It only states what is above."
+    )
+
+
+def test_example_admits_there_are_none_and_gives_the_concrete_points(
+    dispatcher, make_tracker
+) -> None:
+    run(dispatcher, make_tracker("ask_example", slots={"language": "zh-Hans", "topic": "drive"}))
+    text = dispatcher.messages[0]["text"]
+    assert "文章没有举实际例子。它在这方面最具体的说法是:" in text
+    assert "- 一种是求稳定型" in text
+
+
+def test_what_about_after_a_comparison_swaps_in_the_new_role(dispatcher, make_tracker) -> None:
+    tracker = make_tracker(
+        "what_about",
+        [{"entity": "role", "value": "regional_manager"}],
+        {
+            "language": "en",
+            "roles": ["sales_manager", "account_manager"],
+            "last_answer": {"id": "comparison.sales_manager+account_manager", "entry_ids": []},
+        },
+    )
+    events = run(dispatcher, tracker)
+    assert events[0] == SlotSet("roles", ["sales_manager", "regional_manager"])
+    table = dispatcher.messages[0]["custom"]["sales_coach"]["blocks"][0]
+    assert table["columns"] == ["", "Sales manager", "Regional manager"]
+
+
+def test_what_about_a_role_after_a_topic_gives_its_duties(dispatcher, make_tracker) -> None:
+    tracker = make_tracker(
+        "what_about", [{"entity": "role", "value": "account_manager"}], {"language": "zh-Hans"}
+    )
+    events = run(dispatcher, tracker)
+    assert events[:2] == [SlotSet("roles", ["account_manager"]), SlotSet("topic", None)]
+    assert dispatcher.messages[0]["text"].startswith("**客户经理做什么**")
+
+
+def test_what_about_a_skill_answers_that_topic(dispatcher, make_tracker) -> None:
+    tracker = make_tracker("what_about", [{"entity": "competency", "value": "tenacity"}])
+    events = run(dispatcher, tracker)
+    assert events[:2] == [SlotSet("topic", "tenacity"), SlotSet("roles", None)]
+    assert dispatcher.messages[0]["text"].startswith("**Tenacity**")
+
+
+def test_what_about_nothing_asks_which(dispatcher, make_tracker) -> None:
+    assert run(dispatcher, make_tracker("what_about", slots={"language": "en"})) == []
+    assert dispatcher.messages[0]["text"].startswith("What about which role or skill?")
+
+
+def test_more_after_a_duties_answer_says_that_is_all(dispatcher, make_tracker) -> None:
+    tracker = make_tracker(
+        "ask_more",
+        slots={"language": "en", "roles": ["sales_rep"], "last_answer": {"id": "duties.sales_rep"}},
+    )
+    run(dispatcher, tracker)
+    assert "That is everything the article says on this." in dispatcher.messages[0]["text"]

@@ -1,0 +1,38 @@
+from rasa_sdk.events import SlotSet
+
+from actions.feedback import ActionAskFeedbackComment, ActionRecordFeedback, ValidateFeedbackForm
+
+LAST = {"id": "topic.follow_up", "entry_ids": ["follow_up.quote"]}
+
+
+def test_thumbs_up_is_recorded_with_the_answer_id(dispatcher, make_tracker) -> None:
+    tracker = make_tracker("feedback_positive", slots={"last_answer": LAST, "language": "en"})
+    assert ActionRecordFeedback().run(dispatcher, tracker, {}) == [
+        SlotSet(
+            "feedback",
+            {"rating": "up", "answer_id": "topic.follow_up", "entry_ids": ["follow_up.quote"]},
+        ),
+        SlotSet("feedback_comment", None),
+    ]
+    assert [m["text"] for m in dispatcher.messages] == ["Thanks for the feedback!"]
+
+
+def test_thumbs_down_is_recorded_and_the_form_asks(dispatcher, make_tracker) -> None:
+    tracker = make_tracker("feedback_negative", slots={"last_answer": LAST, "language": "zh-Hans"})
+    events = ActionRecordFeedback().run(dispatcher, tracker, {})
+    assert events[0] == SlotSet(
+        "feedback",
+        {"rating": "down", "answer_id": "topic.follow_up", "entry_ids": ["follow_up.quote"]},
+    )
+    assert dispatcher.messages == []
+    ActionAskFeedbackComment().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["text"] == "抱歉没帮上忙。少了什么?(可不填:直接输入,或说「略过」)"
+
+
+def test_the_comment_is_kept_and_a_skip_is_recorded_as_empty(dispatcher, make_tracker) -> None:
+    validate = ValidateFeedbackForm().validate_feedback_comment
+    said = make_tracker("out_of_scope")
+    assert validate("needs a real example", dispatcher, said, {}) == {
+        "feedback_comment": "needs a real example"
+    }
+    assert validate("no thanks", dispatcher, make_tracker("deny"), {}) == {"feedback_comment": ""}

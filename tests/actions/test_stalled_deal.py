@@ -1,0 +1,139 @@
+import pytest
+from rasa_sdk.events import SlotSet
+
+from actions.checklist import ActionAskChecklistAnswer, ActionStartChecklist
+from actions.stalled_deal import (
+    ActionAskDealStage,
+    ActionStalledDealSummary,
+    ValidateStalledDealForm,
+)
+
+FORM = "stalled_deal_form"
+
+
+def test_start_clears_the_last_run_and_takes_a_stage_from_the_message(
+    dispatcher, make_tracker
+) -> None:
+    tracker = make_tracker(
+        "describe_stalled_deal", [{"entity": "stage", "value": "product_delivery"}]
+    )
+    assert ActionStartChecklist().run(dispatcher, tracker, {}) == [
+        SlotSet("deal_stage", "product_delivery"),
+        SlotSet("checklist_answer", None),
+        SlotSet("checklist_step", 0),
+        SlotSet("checklist_done", []),
+        SlotSet("topic", "follow_up"),
+    ]
+    assert dispatcher.messages == []
+
+
+def test_asks_the_stage_with_five_buttons(dispatcher, make_tracker) -> None:
+    ActionAskDealStage().run(dispatcher, make_tracker(slots={"language": "zh-Hant"}), {})
+    message = dispatcher.messages[0]
+    assert message["text"] == "我們來推動這筆單子。它目前在業務過程的哪個階段?"
+    assert message["buttons"] == [
+        {"title": "2. 電話溝通", "payload": '/inform{"stage":"phone_contact"}'},
+        {"title": "3. 初次拜訪", "payload": '/inform{"stage":"first_visit"}'},
+        {"title": "4. 產品送達", "payload": '/inform{"stage":"product_delivery"}'},
+        {"title": "5. 商務談判", "payload": '/inform{"stage":"negotiation"}'},
+        {"title": "6. 訂單落實", "payload": '/inform{"stage":"order_closing"}'},
+    ]
+
+
+def validate_stage(dispatcher, tracker, value):
+    return ValidateStalledDealForm().validate_deal_stage(value, dispatcher, tracker, {})
+
+
+def test_a_stage_in_free_text_is_understood(dispatcher, make_tracker) -> None:
+    tracker = make_tracker("inform", [{"entity": "stage", "value": "product_delivery"}])
+    assert validate_stage(dispatcher, tracker, "we sent samples") == {
+        "deal_stage": "product_delivery"
+    }
+
+
+def test_an_unclear_stage_is_asked_again_with_a_hint(dispatcher, make_tracker) -> None:
+    tracker = make_tracker("inform", slots={"language": "zh-Hans"})
+    assert validate_stage(dispatcher, tracker, "不太清楚") == {"deal_stage": None}
+    assert [m["text"] for m in dispatcher.messages] == [
+        "我没看懂是哪个阶段。请点选按钮,或说例如「样品已送到」「在谈判」。"
+    ]
+
+
+def test_a_stage_without_advice_skips_straight_to_the_summary(dispatcher, make_tracker) -> None:
+    assert validate_stage(dispatcher, make_tracker(), "negotiation") == {
+        "deal_stage": "negotiation",
+        "checklist_answer": False,
+    }
+
+
+def test_each_step_is_asked_with_its_citation(dispatcher, make_tracker) -> None:
+    tracker = make_tracker(
+        slots={"language": "en", "deal_stage": "product_delivery", "checklist_step": 1},
+        active_loop=FORM,
+    )
+    ActionAskChecklistAnswer().run(dispatcher, tracker, {})
+    message = dispatcher.messages[0]
+    assert message["text"] == (
+        "Step 2 of 4: Then get your own company's quality department to promptly solve the "
+        "technical problems the customer ran into while trying the product.\n_Source: ¶8_\n\n"
+        "Have you done this?"
+    )
+    assert [b["payload"] for b in message["buttons"]] == ["/affirm", "/deny", "/stop"]
+
+
+def validate_answer(dispatcher, tracker, value):
+    return ValidateStalledDealForm().validate_checklist_answer(value, dispatcher, tracker, {})
+
+
+@pytest.mark.parametrize(
+    ("step", "done", "answer", "expected"),
+    [
+        (0, [], True, {"checklist_answer": None, "checklist_step": 1, "checklist_done": [0]}),
+        (1, [0], False, {"checklist_answer": None, "checklist_step": 2, "checklist_done": [0]}),
+        (3, [0], False, {"checklist_answer": False, "checklist_step": 3, "checklist_done": [0]}),
+    ],
+)
+def test_answers_are_recorded_until_the_last_step(
+    dispatcher, make_tracker, step, done, answer, expected
+) -> None:
+    tracker = make_tracker(
+        slots={"deal_stage": "product_delivery", "checklist_step": step, "checklist_done": done},
+        active_loop=FORM,
+    )
+    assert validate_answer(dispatcher, tracker, answer) == expected
+    assert dispatcher.messages == []
+
+
+def test_a_non_answer_is_asked_again_with_a_hint(dispatcher, make_tracker) -> None:
+    tracker = make_tracker(slots={"language": "zh-Hant"}, active_loop=FORM)
+    assert validate_answer(dispatcher, tracker, "嗯……") == {"checklist_answer": None}
+    assert [m["text"] for m in dispatcher.messages] == ["請回答是或否(或說「停止」)。"]
+
+
+def test_summary_lists_next_actions_and_what_is_done(dispatcher, make_tracker) -> None:
+    tracker = make_tracker(
+        slots={"language": "en", "deal_stage": "product_delivery", "checklist_done": [0, 2]}
+    )
+    events = ActionStalledDealSummary().run(dispatcher, tracker, {})
+    assert events[1] == SlotSet("checklist_answer", None)
+    assert events[0]["value"]["id"] == "deal.product_delivery"
+    assert dispatcher.messages[0]["text"] == (
+        "**Your stalled deal: next actions**\n\n"
+        "**Next actions:**\n\n"
+        "- Have your quality team fix the problems found in trial (Source: ¶8)\n"
+        "- When all is ready, arrange visits between the two companies' senior people "
+        "(Source: ¶9)\n\n"
+        "**Already done:**\n\n"
+        "- Get the customer's quality-department test results (Source: ¶8)\n"
+        "- Learn the customer's business and send useful suggestions or industry news "
+        "(Source: ¶9)\n\n"
+        "_Source: ¶8, ¶9_"
+    )
+
+
+def test_summary_for_a_stage_the_article_does_not_cover(dispatcher, make_tracker) -> None:
+    tracker = make_tracker(slots={"language": "zh-Hans", "deal_stage": "order_closing"})
+    ActionStalledDealSummary().run(dispatcher, tracker, {})
+    text = dispatcher.messages[0]["text"]
+    assert "文章没有针对卡在「订单落实」阶段的具体建议。它相关的说法是:" in text
+    assert text.endswith("_出处:第9段_")

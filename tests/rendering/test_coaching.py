@@ -1,0 +1,27 @@
+from bot.rendering.coaching import clarification, deal_summary, step_question
+
+
+def test_every_step_done_hands_over_to_the_negotiation(kb) -> None:
+    answer = deal_summary(kb, "product_delivery", [0, 1, 2, 3], "en")
+    assert answer["blocks"][0] == {
+        "type": "paragraph",
+        "text": "You have done every step the article gives for this stage. It says the rest "
+        "comes down to the negotiation:",
+    }
+    assert answer["blocks"][1]["text"].startswith("The exact order quantities")
+    assert answer["blocks"][2] == {"type": "heading", "text": "Already done:"}
+    assert answer["citations"] == [8, 9]
+
+
+def test_step_question_in_simplified_chinese(kb) -> None:
+    steps = kb.stalled_deal["product_delivery"].steps
+    text, buttons = step_question(kb, steps, 3, "zh-Hans")
+    assert text.startswith("第4步(共4步):在所有条件都具备的情况下")
+    assert text.endswith("_出处:第9段_\n\n这一步做了吗?")
+    assert [b["title"] for b in buttons] == ["做过了", "还没", "停止"]
+
+
+def test_clarification_keeps_at_most_three_guesses(kb) -> None:
+    text, buttons = clarification(["ask_drive", "greet", "help", "thanks"], "en")
+    assert text == "Sorry, I'm not sure what you mean. Did you mean:"
+    assert [b["payload"] for b in buttons] == ["/ask_drive", "/greet", "/help", "/help"]

@@ -12,10 +12,12 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run shell test setup train lint validate pytest nlu-gate stories bench clean
+WEB_VENDOR := web/vendor/versions.json
+
+.PHONY: run shell test setup web train lint validate pytest nlu-gate stories bench clean
 
 ## make run: set up if needed, train if data changed, start everything, print where to chat
-run: setup $(MODEL)
+run: setup web $(MODEL)
 	bot/tools/run.sh
 
 ## make shell: chat in the terminal
@@ -36,6 +38,13 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(VENV)/bin/pip install --quiet --no-input --no-deps -e .
 	@touch $@
 
+## the widget's browser packages (socket.io client, marked, DOMPurify) from the npm registry
+web: $(WEB_VENDOR)
+
+$(WEB_VENDOR): web/package.json web/package-lock.json web/scripts/vendor.mjs
+	@command -v npm >/dev/null || { echo "npm is required for the web widget (apt-get install npm)"; exit 1; }
+	cd web && npm ci --no-audit --no-fund --silent && npm run --silent build
+
 train: $(MODEL)
 
 $(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
@@ -49,7 +58,7 @@ lint: setup
 validate: setup
 	$(RASA) data validate --fail-on-warnings
 
-pytest: setup $(MODEL)
+pytest: setup web $(MODEL)
 	$(PY) -m pytest -q
 
 ## held-out intent accuracy: fails below 90% overall or 0.80 F1 for any intent
@@ -71,4 +80,4 @@ bench: setup $(MODEL)
 	$(PY) -m bot.tools.bench
 
 clean:
-	rm -rf models results .rasa
+	rm -rf models results .rasa web/vendor web/node_modules

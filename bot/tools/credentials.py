@@ -1,7 +1,8 @@
 """Writes the credentials file the server starts with and prints its path.
 
-credentials.yml holds the channels that need no secret; the Slack channel is added only when
-its token and signing secret are in the environment, so secrets never sit in a committed file.
+credentials.yml holds the channels that need no secret. The Slack channel is added only when
+its token and signing secret are in the environment; the channel reads them from there itself,
+so no secret is ever written to a file.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ def credentials(environ: dict[str, str]) -> dict[str, Any]:
     config = yaml.safe_load((PROJECT_DIR / "credentials.yml").read_text(encoding="utf-8")) or {}
     if environ.get("SLACK_BOT_TOKEN") and environ.get("SLACK_SIGNING_SECRET"):
         config["bot.channels.slack.SalesCoachSlackInput"] = {
-            "slack_token": environ["SLACK_BOT_TOKEN"],
-            "slack_signing_secret": environ["SLACK_SIGNING_SECRET"],
             "slack_api_base_url": environ.get("SLACK_API_BASE_URL", "https://slack.com/api/"),
         }
     return config

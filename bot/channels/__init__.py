@@ -1,0 +1,1 @@
+"""Rasa input/output channels (Slack: `bot.channels.slack.SalesCoachSlackInput`)."""

@@ -1,0 +1,593 @@
+"""Slack channel for Sales Coach, built on Rasa's `SlackInput`.
+
+What it changes compared with Rasa 3.6's Slack connector (see docs/slack.md):
+- answers direct messages and @mentions; in channels it replies in the thread of the mention and
+  keeps one conversation per thread (`<channel>_<thread_ts>`), in DMs one per user (`<user>`);
+- answers each message once: a message delivered both as `message` and `app_mention`, and Slack
+  retries for any reason, are recognised by event_id / client_msg_id / channel+ts;
+- button clicks (`block_actions`) reach the bot as the button's payload in the button's thread;
+- every request is signature-checked before anything in it is read; failures are logged;
+- one Slack message per bot message, rendered by `bot.rendering.slack` (Block Kit for structured
+  answers), no `as_user`, and a configurable Web API base URL.
+
+Credentials (credentials.yml, values from the environment):
+    bot.channels.slack.SalesCoachSlackInput:
+      slack_token: ${SLACK_BOT_TOKEN}
+      slack_signing_secret: ${SLACK_SIGNING_SECRET}
+      slack_api_base_url: https://slack.com/api/   # optional
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import os
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from html import unescape
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlparse
+
+import aiohttp
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.slack import SlackBot, SlackInput
+from rasa.shared.exceptions import InvalidConfigException
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.rendering.slack import render_message, sales_coach_answer
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_BASE_URL = "https://slack.com/api/"
+TOKEN_ENV = "SLACK_BOT_TOKEN"
+SIGNING_SECRET_ENV = "SLACK_SIGNING_SECRET"
+# Slack's replay window for signed requests.
+MAX_REQUEST_AGE_SECONDS = 5 * 60
+DEFAULT_DEDUP_CAPACITY = 5000
+# Slack sends these with every retry; any retry of something already accepted is dropped.
+RETRY_NUM_HEADER = "x-slack-retry-num"
+RETRY_REASON_HEADER = "x-slack-retry-reason"
+# Message subtypes that are still a person writing to the bot; all others (edits, deletions,
+# joins, bot posts) are not questions.
+USER_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure helpers: de-duplication, text clean-up, turning Slack payloads into conversation turns
+# ---------------------------------------------------------------------------------------------
+
+
+class RecentKeys:
+    """A bounded set of recently seen keys (oldest forgotten first).
+
+    In memory, per process: enough for Slack's retries, which come within minutes. Several Rasa
+    replicas behind one URL would need a shared store (e.g. Redis) instead.
+    """
+
+    def __init__(self, capacity: int = DEFAULT_DEDUP_CAPACITY) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be positive")
+        self.capacity = capacity
+        self._keys: OrderedDict[str, None] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def seen_before(self, keys: Iterable[str]) -> bool:
+        """Record `keys`; True when any of them was already recorded.
+
+        Synchronous on purpose: with no await between the check and the insert, two deliveries
+        of one message on the event loop cannot both pass.
+        """
+        keys = [key for key in keys if key]
+        duplicate = any(key in self._keys for key in keys)
+        for key in keys:
+            self._keys[key] = None
+            self._keys.move_to_end(key)
+        while len(self._keys) > self.capacity:
+            self._keys.popitem(last=False)
+        return duplicate
+
+
+_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+_CHANNEL_REF = re.compile(r"<#[A-Z0-9]+\|([^>]*)>")
+_SPECIAL = re.compile(r"<!([a-z]+)(?:\^[^|>]*)?(?:\|([^>]*))?>")
+_LINK = re.compile(r"<((?:https?|mailto|tel):[^|>]+)(?:\|([^>]*))?>")
+
+
+def clean_user_text(text: str, bot_user_ids: Iterable[str] = ()) -> str:
+    """Slack's message markup back to what the person typed, without the bot's own mention."""
+    bot_ids = set(bot_user_ids)
+
+    def mention(match: re.Match[str]) -> str:
+        user_id = match.group(1)
+        return " " if user_id in bot_ids else f"@{user_id}"
+
+    text = _MENTION.sub(mention, text)
+    text = _CHANNEL_REF.sub(lambda m: f"#{m.group(1)}", text)
+    text = _SPECIAL.sub(lambda m: f"@{m.group(2) or m.group(1)}", text)
+    text = _LINK.sub(lambda m: m.group(2) or m.group(1).removeprefix("mailto:"), text)
+    # Slack escapes &, < and > in message text.
+    return re.sub(r"[ \t]+", " ", unescape(text)).strip()
+
+
+def is_direct_message_channel(channel_id: str | None, channel_type: str | None = None) -> bool:
+    # app_mention events carry no channel_type; DM channel ids start with "D".
+    return channel_type == "im" or bool(channel_id and channel_id.startswith("D"))
+
+
+def thread_conversation_id(channel_id: str, thread_ts: str) -> str:
+    """The sender_id of the conversation held in one channel thread."""
+    return f"{channel_id}_{thread_ts}"
+
+
+_THREAD_CONVERSATION = re.compile(r"^([CGD][A-Z0-9]+)_(\d+\.\d+)$")
+
+
+def parse_conversation_id(conversation_id: str) -> tuple[str, str | None]:
+    """Where to post for a conversation id: (channel, thread_ts) or (user id, None) for DMs.
+
+    Used when Rasa sends a message without an incoming Slack event (e.g. a reminder or an
+    intent triggered through the HTTP API); posting to a user id opens the app's DM with them.
+    """
+    match = _THREAD_CONVERSATION.match(conversation_id)
+    if match:
+        return match.group(1), match.group(2)
+    return conversation_id, None
+
+
+@dataclass(frozen=True)
+class SlackTurn:
+    """One user turn to hand to Rasa, and where its replies go."""
+
+    text: str
+    sender_id: str
+    channel: str
+    thread_ts: str | None
+    dedup_keys: tuple[str, ...]
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def bot_user_ids(envelope: Mapping[str, Any]) -> list[str]:
+    """Our bot's user id(s), as the Events API envelope reports them."""
+    ids = [
+        str(authorization.get("user_id"))
+        for authorization in envelope.get("authorizations") or []
+        if isinstance(authorization, Mapping) and authorization.get("user_id")
+    ]
+    # `authed_users` is deprecated but still sent to older apps.
+    ids.extend(str(user) for user in envelope.get("authed_users") or [])
+    return ids
+
+
+def turn_from_event(envelope: Mapping[str, Any]) -> SlackTurn | None:
+    """The turn for an Events API `event_callback`, or None when the bot should stay silent."""
+    event = envelope.get("event")
+    if not isinstance(event, Mapping):
+        return None
+    kind = event.get("type")
+    user = event.get("user")
+    channel = event.get("channel")
+    ts = event.get("ts")
+    bots = bot_user_ids(envelope)
+    if kind not in ("message", "app_mention") or not user or not channel or not ts:
+        return None
+    # Our own replies come back as message events in DMs; ignore every bot and our own user.
+    if event.get("bot_id") or event.get("subtype") not in USER_SUBTYPES or user in bots:
+        return None
+
+    raw_text = str(event.get("text") or "")
+    direct = is_direct_message_channel(channel, event.get("channel_type"))
+    mentioned = kind == "app_mention" or any(f"<@{bot}" in raw_text for bot in bots)
+    if not direct and not mentioned:
+        # Channel chatter: only @mentions are for the bot.
+        return None
+
+    if kind == "app_mention" and not bots:
+        # Without the envelope's authorizations we still know the first mention is us.
+        match = _MENTION.search(raw_text)
+        bots = [match.group(1)] if match else []
+    text = clean_user_text(raw_text, bots)
+    if not text:
+        return None
+
+    thread_ts = event.get("thread_ts")
+    if direct:
+        sender_id = str(user)
+        reply_thread = thread_ts  # a DM reply stays where the person wrote
+    else:
+        reply_thread = thread_ts or ts
+        sender_id = thread_conversation_id(channel, reply_thread)
+
+    keys = [f"message:{channel}:{ts}"]
+    if envelope.get("event_id"):
+        keys.append(f"event:{envelope['event_id']}")
+    if event.get("client_msg_id"):
+        keys.append(f"client_msg:{event['client_msg_id']}")
+    metadata = {
+        # The keys Rasa's own Slack connector puts in metadata, for actions that read them.
+        "out_channel": channel,
+        "thread_id": reply_thread,
+        "users": bots,
+        "slack": {
+            "kind": "direct_message" if direct else "mention",
+            "team_id": envelope.get("team_id"),
+            "user": user,
+            "channel": channel,
+            "ts": ts,
+            "thread_ts": thread_ts,
+            "event_id": envelope.get("event_id"),
+        },
+    }
+    return SlackTurn(text, sender_id, str(channel), reply_thread, tuple(keys), metadata)
+
+
+def turn_from_interaction(payload: Mapping[str, Any]) -> SlackTurn | None:
+    """The turn for a `block_actions` button click (the button's value is a Rasa payload)."""
+    if payload.get("type") != "block_actions":
+        return None
+    actions = payload.get("actions") or []
+    action = actions[0] if actions and isinstance(actions[0], Mapping) else {}
+    user = (payload.get("user") or {}).get("id")
+    container = payload.get("container") or {}
+    message = payload.get("message") or {}
+    channel = (payload.get("channel") or {}).get("id") or container.get("channel_id")
+    value = action.get("value")
+    # Link buttons have no value; other element types are not used by this bot.
+    if action.get("type") != "button" or not value or not user or not channel:
+        return None
+
+    thread_ts = message.get("thread_ts") or container.get("thread_ts")
+    message_ts = message.get("ts") or container.get("message_ts")
+    if is_direct_message_channel(channel):
+        sender_id = str(user)
+        reply_thread = thread_ts
+    else:
+        # Our channel replies always sit in a thread; fall back to the message itself.
+        reply_thread = thread_ts or message_ts
+        if not reply_thread:
+            return None
+        sender_id = thread_conversation_id(channel, reply_thread)
+
+    action_ts = action.get("action_ts") or payload.get("trigger_id")
+    keys = (f"action:{user}:{action_ts}",) if action_ts else ()
+    metadata = {
+        "out_channel": channel,
+        "thread_id": reply_thread,
+        "users": [user],
+        "slack": {
+            "kind": "button",
+            "team_id": (payload.get("team") or {}).get("id"),
+            "user": user,
+            "channel": channel,
+            "ts": message_ts,
+            "thread_ts": thread_ts,
+            "action_id": action.get("action_id"),
+        },
+    }
+    return SlackTurn(str(value), sender_id, str(channel), reply_thread, keys, metadata)
+
+
+def signature_failure(
+    secret: str,
+    body: bytes,
+    timestamp: str | None,
+    signature: str | None,
+    now: float | None = None,
+) -> str | None:
+    """Why a request fails Slack's signature check, or None when it passes.
+
+    https://api.slack.com/authentication/verifying-requests-from-slack
+    """
+    if not signature or not timestamp:
+        return "missing X-Slack-Signature or X-Slack-Request-Timestamp header"
+    try:
+        sent_at = int(timestamp)
+    except ValueError:
+        return "malformed X-Slack-Request-Timestamp header"
+    now = time.time() if now is None else now
+    if abs(now - sent_at) > MAX_REQUEST_AGE_SECONDS:
+        # Outside Slack's replay window: possibly a replayed request.
+        return "stale X-Slack-Request-Timestamp (more than 5 minutes off)"
+    base = f"v0:{timestamp}:".encode() + body
+    expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, signature):
+        return "signature does not match"
+    return None
+
+
+def _content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+# ---------------------------------------------------------------------------------------------
+# Output channel
+# ---------------------------------------------------------------------------------------------
+
+
+class SalesCoachSlackBot(SlackBot):
+    """Posts each bot message as one Slack message, in the right thread."""
+
+    def __init__(
+        self,
+        token: str,
+        slack_channel: str | None = None,
+        thread_id: str | None = None,
+        proxy: str | None = None,
+        api_base_url: str = DEFAULT_API_BASE_URL,
+    ) -> None:
+        super().__init__(token, slack_channel, thread_id, proxy)
+        # SlackBot builds its client without a base URL; ours may point at a proxy or a fake.
+        # A rate-limited (HTTP 429) post was not made, so retrying it cannot post twice.
+        self.client = AsyncWebClient(
+            token,
+            base_url=api_base_url,
+            proxy=proxy,
+            retry_handlers=[
+                AsyncConnectionErrorRetryHandler(),
+                AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+            ],
+        )
+
+    def _target(self, recipient_id: str) -> tuple[str, str | None]:
+        if self.slack_channel:
+            return self.slack_channel, self.thread_id
+        return parse_conversation_id(recipient_id)
+
+    async def _post(self, channel: str, thread_ts: str | None, **kwargs: Any) -> None:
+        """chat.postMessage; failures are logged, not raised.
+
+        Rasa sends bot messages outside its own error handling: an exception here would lose
+        the whole turn from the tracker, not just this message.
+        """
+        # `as_user` is a legacy argument for classic Slack apps; `type` is no argument of
+        # chat.postMessage. Rasa's SlackBot sends both.
+        kwargs.pop("as_user", None)
+        kwargs.pop("type", None)
+        if thread_ts:
+            kwargs["thread_ts"] = thread_ts
+        try:
+            await self.client.chat_postMessage(channel=channel, **kwargs)
+        except SlackApiError as error:
+            code = error.response.get("error") if error.response is not None else None
+            logger.error("Slack chat.postMessage to %s failed: %s", channel, code)
+            if kwargs.get("blocks") and code == "invalid_blocks" and kwargs.get("text"):
+                # Better the plain text than nothing at all.
+                kwargs.pop("blocks")
+                await self._post(channel, kwargs.pop("thread_ts", None), **kwargs)
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            logger.error("Could not reach Slack to post to %s: %r", channel, error)
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Send one Rasa bot message as a single Slack message (plus any image/attachment)."""
+        channel, thread_ts = self._target(recipient_id)
+        rendered = render_message(message)
+        if rendered:
+            await self._post(channel, thread_ts, unfurl_links=False, unfurl_media=False, **rendered)
+        custom = message.get("custom")
+        if custom and sales_coach_answer(message) is None:
+            # A custom payload of another kind is raw chat.postMessage arguments, as in Rasa.
+            await self.send_custom_json(recipient_id, dict(custom))
+        if message.get("image"):
+            await self.send_image_url(recipient_id, message["image"])
+        if message.get("attachment"):
+            await self.send_attachment(recipient_id, message["attachment"])
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text})
+
+    async def send_text_with_buttons(
+        self,
+        recipient_id: str,
+        text: str,
+        buttons: list[dict[str, Any]],
+        **kwargs: Any,
+    ) -> None:
+        await self.send_response(recipient_id, {"text": text, "buttons": buttons})
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        channel, thread_ts = self._target(recipient_id)
+        block = {"type": "image", "image_url": image, "alt_text": image}
+        await self._post(channel, thread_ts, text=image, blocks=[block])
+
+    async def send_attachment(  # type: ignore[override]
+        self, recipient_id: str, attachment: dict[str, Any], **kwargs: Any
+    ) -> None:
+        channel, thread_ts = self._target(recipient_id)
+        await self._post(channel, thread_ts, attachments=[attachment])
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        default_channel, thread_ts = self._target(recipient_id)
+        channel = json_message.pop("channel", None) or default_channel
+        thread_ts = json_message.pop("thread_ts", None) or thread_ts
+        await self._post(channel, thread_ts, **json_message)
+
+
+# ---------------------------------------------------------------------------------------------
+# Input channel
+# ---------------------------------------------------------------------------------------------
+
+
+def _setting(credentials: Mapping[str, Any], key: str, env_var: str) -> str:
+    value = credentials.get(key)
+    if value is None or value == "":
+        value = os.environ.get(env_var, "")
+    value = str(value).strip()
+    if value.startswith("${"):
+        raise InvalidConfigException(f"`{key}` is an unexpanded variable: set {env_var}.")
+    return value
+
+
+def normalize_api_base_url(url: str | None) -> str:
+    """The Web API base URL with the trailing slash AsyncWebClient needs."""
+    url = (url or DEFAULT_API_BASE_URL).strip()
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise InvalidConfigException(f"`slack_api_base_url` must be an http(s) URL, got {url!r}.")
+    return url if url.endswith("/") else url + "/"
+
+
+class SalesCoachSlackInput(SlackInput):
+    """Rasa's SlackInput with threads, de-duplication, button payloads and Block Kit replies."""
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> SalesCoachSlackInput:
+        credentials = credentials or {}
+        ignored = {"slack_channel", "use_threads", "conversation_granularity"} & set(credentials)
+        if ignored:
+            logger.warning("Slack credentials %s are ignored by this channel.", sorted(ignored))
+        return cls(
+            slack_token=_setting(credentials, "slack_token", TOKEN_ENV),
+            slack_signing_secret=_setting(credentials, "slack_signing_secret", SIGNING_SECRET_ENV),
+            proxy=credentials.get("proxy"),
+            api_base_url=normalize_api_base_url(credentials.get("slack_api_base_url")),
+            dedup_capacity=int(credentials.get("dedup_capacity", DEFAULT_DEDUP_CAPACITY)),
+        )
+
+    def __init__(
+        self,
+        slack_token: str,
+        slack_signing_secret: str,
+        proxy: str | None = None,
+        api_base_url: str = DEFAULT_API_BASE_URL,
+        dedup_capacity: int = DEFAULT_DEDUP_CAPACITY,
+    ) -> None:
+        # The base class refuses an empty signing secret (InvalidConfigException).
+        super().__init__(
+            slack_token,
+            slack_channel=None,
+            proxy=proxy,
+            slack_retry_reason_header=RETRY_REASON_HEADER,
+            slack_retry_number_header=RETRY_NUM_HEADER,
+            use_threads=True,
+            slack_signing_secret=slack_signing_secret,
+            conversation_granularity="thread",
+        )
+        if not slack_token:
+            raise InvalidConfigException(
+                f"The Slack channel needs a bot token: set {TOKEN_ENV} "
+                "(credentials.yml: `slack_token: ${SLACK_BOT_TOKEN}`)."
+            )
+        self.api_base_url = normalize_api_base_url(api_base_url)
+        self.recent = RecentKeys(dedup_capacity)
+
+    # -- authentication ---------------------------------------------------------------------
+
+    def signature_failure(self, request: Request) -> str | None:
+        return signature_failure(
+            self.slack_signing_secret,
+            request.body or b"",
+            request.headers.get("X-Slack-Request-Timestamp"),
+            request.headers.get("X-Slack-Signature"),
+        )
+
+    def is_request_from_slack_authentic(self, request: Request) -> bool:
+        return self.signature_failure(request) is None
+
+    # -- output -----------------------------------------------------------------------------
+
+    def get_output_channel(
+        self, channel: str | None = None, thread_id: str | None = None
+    ) -> OutputChannel:
+        return SalesCoachSlackBot(
+            self.slack_token, channel, thread_id, self.proxy, api_base_url=self.api_base_url
+        )
+
+    # -- webhook ----------------------------------------------------------------------------
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        slack_webhook = Blueprint("slack_webhook", __name__)
+
+        @slack_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @slack_webhook.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            return await self.handle_request(request, on_new_message)
+
+        return slack_webhook
+
+    async def handle_request(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
+        # Nothing in the request is looked at before its signature is checked.
+        failure = self.signature_failure(request)
+        if failure:
+            logger.warning("Refused Slack webhook request from %s: %s", request.ip, failure)
+            return response.text("Invalid Slack signature.", status=HTTPStatus.UNAUTHORIZED)
+
+        content_type = _content_type(request)
+        try:
+            if content_type == "application/json":
+                body = json.loads(request.body)
+                if not isinstance(body, dict):
+                    raise ValueError("not a JSON object")
+                if body.get("type") == "url_verification":
+                    return response.json({"challenge": body.get("challenge", "")})
+                turn = turn_from_event(body) if body.get("type") == "event_callback" else None
+            elif content_type == "application/x-www-form-urlencoded":
+                payload = json.loads(request.form.get("payload") or "")
+                if not isinstance(payload, dict):
+                    raise ValueError("not a JSON object")
+                turn = turn_from_interaction(payload)
+            else:
+                return response.text("Unsupported content type.", status=HTTPStatus.BAD_REQUEST)
+        except (ValueError, AttributeError, TypeError) as error:
+            logger.warning("Malformed Slack webhook request: %s", error)
+            return response.text("Malformed request.", status=HTTPStatus.BAD_REQUEST)
+
+        retry = request.headers.get(RETRY_NUM_HEADER)
+        if retry:
+            logger.info(
+                "Slack retry #%s (%s)", retry, request.headers.get(RETRY_REASON_HEADER, "unknown")
+            )
+        if turn is None:
+            return response.text("")
+        if self.recent.seen_before(turn.dedup_keys):
+            logger.info("Ignoring a repeated Slack delivery %s", turn.dedup_keys[0])
+            return response.text("", headers={"X-Slack-No-Retry": "1"})
+
+        self.dispatch(turn, on_new_message)
+        # Acknowledge at once: Slack retries anything not answered within 3 seconds.
+        return response.text("")
+
+    def dispatch(self, turn: SlackTurn, on_new_message: OnNewMessage) -> None:
+        """Hand the turn to Rasa in the background (replies are posted by the output channel)."""
+        user_message = UserMessage(
+            turn.text,
+            self.get_output_channel(turn.channel, turn.thread_ts),
+            turn.sender_id,
+            input_channel=self.name(),
+            metadata=turn.metadata,
+        )
+        task = asyncio.create_task(on_new_message(user_message))
+        # Keep a reference so the task is not garbage-collected, and surface its failures.
+        self._background_tasks.add(task)
+        task.add_done_callback(self._background_tasks.discard)
+        task.add_done_callback(_log_failure)
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("Handling a Slack message failed", exc_info=task.exception())

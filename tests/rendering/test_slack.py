@@ -1,0 +1,336 @@
+"""Slack rendering: markdown → mrkdwn and structured answers → Block Kit (pure functions)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bot.rendering.slack import (
+    MAX_BLOCKS,
+    MAX_FIELD_TEXT,
+    MAX_FIELDS,
+    MAX_SECTION_TEXT,
+    ZWSP,
+    answer_blocks,
+    buttons_block,
+    escape_mrkdwn,
+    markdown_to_mrkdwn,
+    render_message,
+    split_text,
+    truncate,
+)
+
+COMPARISON: dict[str, Any] = {
+    "kind": "comparison",
+    "language": "en",
+    "title": "Sales manager vs Account manager: how they differ",
+    "blocks": [
+        {
+            "type": "table",
+            "columns": ["", "Sales manager", "Account manager"],
+            "rows": [
+                ["Scope", "A **department** or a group.", "One specific kind of work."],
+                ["Reports to", "The article does not say.", "A regional manager."],
+            ],
+        },
+        {"type": "heading", "text": "What the article says about these roles directly"},
+        {"type": "paragraph", "text": "The main difference is in their **functions**."},
+    ],
+    "citations": [18, 19],
+    "citation_text": "Source: ¶18, ¶19",
+    "entry_ids": ["compare.sales_manager.account_manager.functions"],
+    "buttons": [],
+}
+
+TOPIC: dict[str, Any] = {
+    "kind": "answer",
+    "language": "en",
+    "title": "Following up with customers",
+    "blocks": [
+        {"type": "paragraph", "text": "Follow up **within a day** & keep notes < 5 lines."},
+        {"type": "list", "items": ["Call back", "Send the **quote**"]},
+        {
+            "type": "quote",
+            "text": "Stick with it.",
+            "attribution": "The article attributes this to a veteran.",
+        },
+        {"type": "field", "label": "Scope", "text": "A region."},
+    ],
+    "citations": [13, 15],
+    "citation_text": "Source: ¶13, ¶15",
+    "entry_ids": ["follow_up.why_it_matters"],
+    "buttons": [{"title": "Compare roles", "payload": "/compare_roles"}],
+}
+
+
+def all_texts(value: Any) -> Iterator[str]:
+    """Every string in a Block Kit structure."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from all_texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from all_texts(item)
+
+
+# -- markdown → mrkdwn ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("markdown", "mrkdwn"),
+    [
+        ("**bold**", "*bold*"),
+        ("__bold__", "*bold*"),
+        ("a **bold** word", "a *bold* word"),
+        ("*italic* and _italic_", "_italic_ and _italic_"),
+        ("~~gone~~", "~gone~"),
+        ("- one\n- two", "• one\n• two"),
+        ("* one\n+ two", "• one\n• two"),
+        ("- one\n  - nested", "• one\n    ◦ nested"),
+        ("1. first\n2. second", "1. first\n2. second"),
+        ("[the article](https://example.com/a)", "<https://example.com/a|the article>"),
+        ("[**bold** link](https://example.com)", "<https://example.com|*bold* link>"),
+        ("<https://example.com>", "<https://example.com>"),
+        ("![chart](https://example.com/c.png)", "<https://example.com/c.png|chart>"),
+        ("# Title", "*Title*"),
+        ("### A **bold** heading ###", "*A bold heading*"),
+        ("> quoted **text**", "> quoted *text*"),
+        ("> a\n>\n> — b", "> a\n>\n> — b"),
+        ("`**not bold**`", "`**not bold**`"),
+        ("```\na < b\n```", "```\na &lt; b\n```"),
+        ("5 < 6 & 7 > 3", "5 &lt; 6 &amp; 7 &gt; 3"),
+        ("above\n\n---\n\nbelow", "above\n\nbelow"),
+        ("snake_case_word", "snake_case_word"),
+        ("2 * 3 * 4", "2 * 3 * 4"),
+    ],
+)
+def test_markdown_to_mrkdwn(markdown: str, mrkdwn: str) -> None:
+    assert markdown_to_mrkdwn(markdown) == mrkdwn
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    ["**unclosed bold", "a ** b", "**a** **b", "# **Heading**", "- **x** and **y**", "****"],
+)
+def test_no_raw_double_asterisks_are_left(markdown: str) -> None:
+    assert "**" not in markdown_to_mrkdwn(markdown)
+
+
+def test_bold_inside_chinese_text_is_padded() -> None:
+    # Slack ignores `*` glued to CJK characters; a zero-width space makes it a boundary.
+    assert markdown_to_mrkdwn("這是**重點**內容") == f"這是{ZWSP}*重點*{ZWSP}內容"
+    assert markdown_to_mrkdwn("**重點**內容") == f"*重點*{ZWSP}內容"
+    assert markdown_to_mrkdwn("看 **重點** 吧") == "看 *重點* 吧"
+
+
+def test_link_urls_are_escaped() -> None:
+    assert (
+        markdown_to_mrkdwn("[q](https://x.com/?a=1&b=2|3)") == "<https://x.com/?a=1&amp;b=2%7C3|q>"
+    )
+
+
+def test_markdown_table_becomes_labelled_lists() -> None:
+    markdown = (
+        "| | Sales manager | Account manager |\n"
+        "|---|---|---|\n"
+        "| Scope | A **group** | One kind of work |\n"
+        "| Reports to | | A regional manager |"
+    )
+    assert markdown_to_mrkdwn(markdown) == (
+        "*Scope*\n"
+        "• Sales manager: A *group*\n"
+        "• Account manager: One kind of work\n"
+        "*Reports to*\n"
+        "• Sales manager: —\n"
+        "• Account manager: A regional manager"
+    )
+
+
+def test_web_markdown_answer_converts_cleanly() -> None:
+    markdown = (
+        "**Following up**\n\n"
+        "Why it matters.\n\n"
+        "- Call back\n- Send the **quote**\n\n"
+        "> Stick with it.\n>\n> — a veteran\n\n"
+        "**Scope:** A region.\n\n"
+        "_Source: ¶13, ¶15_"
+    )
+    mrkdwn = markdown_to_mrkdwn(markdown)
+    assert "**" not in mrkdwn
+    assert mrkdwn.startswith("*Following up*\n\nWhy it matters.\n\n• Call back\n• Send the *quote*")
+    assert "*Scope:* A region." in mrkdwn
+    assert mrkdwn.endswith("_Source: ¶13, ¶15_")
+
+
+def test_escape_mrkdwn() -> None:
+    assert escape_mrkdwn("<@U1> & <!here>") == "&lt;@U1&gt; &amp; &lt;!here&gt;"
+
+
+def test_truncate_and_split() -> None:
+    assert truncate("short", 10) == "short"
+    cut = truncate("word " * 100, 50)
+    assert len(cut) <= 50 and cut.endswith("…")
+    text = "\n".join(f"line {n} " + "x" * 90 for n in range(100))
+    chunks = split_text(text, 1000)
+    assert all(len(chunk) <= 1000 for chunk in chunks)
+    assert "\n".join(chunks) == text
+    assert all(len(chunk) <= 300 for chunk in split_text("y" * 1000, 300))
+
+
+# -- Block Kit -----------------------------------------------------------------------------------
+
+
+def test_comparison_table_is_rendered_as_section_fields() -> None:
+    blocks = answer_blocks(COMPARISON)
+    assert blocks[0] == {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": "*Sales manager vs Account manager: how they differ*"},
+    }
+    scope = blocks[1]
+    assert scope["text"]["text"] == "*Scope*"
+    assert [field["text"] for field in scope["fields"]] == [
+        "*Sales manager*\nA *department* or a group.",
+        "*Account manager*\nOne specific kind of work.",
+    ]
+    assert all(field["type"] == "mrkdwn" for field in scope["fields"])
+    assert blocks[3]["text"]["text"] == "*What the article says about these roles directly*"
+    assert blocks[4]["text"]["text"] == "The main difference is in their *functions*."
+    assert blocks[-1] == {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": "Source: ¶18, ¶19"}],
+    }
+
+
+def test_wide_tables_and_long_cells_respect_slack_limits() -> None:
+    columns = [""] + [f"Role {n}" for n in range(25)]
+    table = {
+        "type": "table",
+        "columns": columns,
+        "rows": [["Scope"] + ["z" * 5000] * 25],
+    }
+    blocks = answer_blocks({"title": "Wide", "blocks": [table]})
+    field_sections = [block for block in blocks if "fields" in block]
+    assert [len(block["fields"]) for block in field_sections] == [10, 10, 5]
+    for block in field_sections:
+        assert all(len(field["text"]) <= MAX_FIELD_TEXT for field in block["fields"])
+        assert len(block["fields"]) <= MAX_FIELDS
+    assert field_sections[0]["text"]["text"] == "*Scope*"
+
+
+def test_topic_answer_blocks() -> None:
+    blocks = answer_blocks(TOPIC, TOPIC["buttons"])
+    assert [block["type"] for block in blocks] == [
+        "section",
+        "section",
+        "section",
+        "section",
+        "section",
+        "context",
+        "actions",
+    ]
+    assert blocks[1]["text"]["text"] == "Follow up *within a day* &amp; keep notes &lt; 5 lines."
+    assert blocks[2]["text"]["text"] == "• Call back\n• Send the *quote*"
+    assert blocks[3]["text"]["text"] == (
+        "> Stick with it.\n> — The article attributes this to a veteran."
+    )
+    assert blocks[4]["text"]["text"] == "*Scope*\nA region."
+    assert blocks[6]["elements"][0]["value"] == "/compare_roles"
+
+
+def test_long_paragraphs_are_split_into_sections() -> None:
+    paragraph = {"type": "paragraph", "text": "\n".join(["sentence " * 40] * 30)}
+    blocks = answer_blocks({"title": "Long", "blocks": [paragraph]})
+    assert len(blocks) > 2
+    assert all(len(block["text"]["text"]) <= MAX_SECTION_TEXT for block in blocks)
+
+
+def test_block_count_is_capped() -> None:
+    many = [{"type": "paragraph", "text": f"p{n}"} for n in range(80)]
+    answer = {"title": "Many", "blocks": many, "citation_text": "Source: ¶1"}
+    blocks = answer_blocks(answer, [{"title": "More", "payload": "/more"}])
+    assert len(blocks) == MAX_BLOCKS
+    assert [block["type"] for block in blocks[-2:]] == ["context", "actions"]
+
+
+def test_unknown_block_types_keep_their_text() -> None:
+    blocks = answer_blocks({"blocks": [{"type": "callout", "text": "Note **this**"}, {"x": 1}]})
+    assert blocks == [{"type": "section", "text": {"type": "mrkdwn", "text": "Note *this*"}}]
+
+
+def test_buttons_block() -> None:
+    buttons = [
+        {"title": f"Role {n}", "payload": f'/ask_role_duties{{"role":"r{n}"}}'} for n in range(8)
+    ]
+    block = buttons_block(buttons)
+    assert block is not None
+    assert block["type"] == "actions"
+    assert len(block["elements"]) == 5
+    first = block["elements"][0]
+    assert first["type"] == "button"
+    assert first["text"] == {"type": "plain_text", "text": "Role 0"}
+    assert first["value"] == '/ask_role_duties{"role":"r0"}'
+    assert len({element["action_id"] for element in block["elements"]}) == 5
+    assert buttons_block([{"title": "no payload"}]) is None
+    long = buttons_block([{"title": "t" * 200, "payload": "/x"}])
+    assert long is not None and len(long["elements"][0]["text"]["text"]) <= 75
+
+
+# -- whole messages ------------------------------------------------------------------------------
+
+
+def test_answer_message_is_one_block_kit_message_with_a_text_fallback() -> None:
+    message = {
+        "text": "**Sales manager vs Account manager**\n\n| | A | B |\n|---|---|---|\n| x | 1 | 2 |",
+        "buttons": [{"title": "Compare roles", "payload": "/compare_roles"}],
+        "custom": {"sales_coach": COMPARISON},
+    }
+    rendered = render_message(message)
+    assert rendered is not None
+    assert set(rendered) == {"text", "blocks"}
+    assert rendered["text"].startswith("*Sales manager vs Account manager*")
+    assert rendered["blocks"][-1]["elements"][0]["value"] == "/compare_roles"
+    assert not any("**" in text for text in all_texts(rendered))
+    json.dumps(rendered)  # serialisable as chat.postMessage JSON
+
+
+def test_answer_buttons_are_used_when_the_message_has_none() -> None:
+    rendered = render_message({"custom": {"sales_coach": TOPIC}})
+    assert rendered is not None
+    assert rendered["blocks"][-1]["type"] == "actions"
+    # No markdown text on the message: the fallback is built from the answer.
+    assert rendered["text"].startswith("*Following up with customers*")
+    assert "Source: ¶13, ¶15" in rendered["text"]
+
+
+def test_plain_text_message_is_not_split() -> None:
+    rendered = render_message({"text": "Hi! I am **Sales Coach**.\n\nAsk me anything."})
+    assert rendered == {"text": "Hi! I am *Sales Coach*.\n\nAsk me anything."}
+
+
+def test_text_with_buttons() -> None:
+    rendered = render_message(
+        {"text": "Which role?", "buttons": [{"title": "Sales rep", "payload": "/x"}]}
+    )
+    assert rendered is not None
+    assert rendered["text"] == "Which role?"
+    assert [block["type"] for block in rendered["blocks"]] == ["section", "actions"]
+
+
+def test_quick_replies_are_buttons_too() -> None:
+    rendered = render_message({"text": "Pick", "quick_replies": [{"title": "A", "payload": "/a"}]})
+    assert rendered is not None and rendered["blocks"][-1]["type"] == "actions"
+
+
+def test_buttons_without_text_still_have_a_fallback() -> None:
+    rendered = render_message({"buttons": [{"title": "A", "payload": "/a"}]})
+    assert rendered is not None and rendered["text"] == "A"
+
+
+def test_nothing_to_render() -> None:
+    assert render_message({"image": "https://example.com/x.png"}) is None
+    assert render_message({"custom": {"blocks": []}}) is None

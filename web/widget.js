@@ -1,0 +1,375 @@
+// Sales Coach chat widget. Embed on any intranet page with:
+//   <script>window.SalesCoachConfig = { userId: "jdoe", userName: "Jane Doe" };</script>
+//   <script type="module" src="https://SERVER/webchat/widget.js"></script>
+// It talks to Rasa's socket.io channel (user_uttered / bot_uttered, session persistence).
+import { io } from "./vendor/socket.io.esm.min.js";
+import { renderMarkdown } from "./render.js";
+import { ConversationStore, pickStorage } from "./store.js";
+
+const DEFAULTS = {
+  socketUrl: new URL(import.meta.url).origin, // the server that serves this file
+  socketPath: "/socket.io/",
+  userId: null,
+  userName: null,
+  title: "Sales Coach",
+  welcome:
+    "Hi! Ask me how to follow up, keep commitments, compare sales roles… " +
+    "English or 中文 both work.",
+  startOpen: false,
+  container: null, // CSS selector: render inside that element instead of floating
+  storage: "local", // "local" keeps the chat across tabs and restarts, "session" per tab
+  metadataKey: "metadata", // Rasa's socketio `metadata_key` credential
+  userMessageEvent: "user_uttered",
+  botMessageEvent: "bot_uttered",
+};
+const TYPING_TIMEOUT_MS = 30000;
+// The bot's feedback intents: their buttons become the 👍/👎 row under the answer.
+const FEEDBACK_INTENTS = { up: "feedback_positive", down: "feedback_negative" };
+// Icons drawn inline (emoji fonts are missing on some intranet desktops): thumb, chat bubble.
+const THUMB =
+  "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 " +
+  "1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09" +
+  "-.23.14-.47.14-.73v-2z";
+const BUBBLE = "M20 2H4c-1.1 0-2 .9-2 2v18l4-4h14c1.1 0 2-.9 2-2V4c0-1.1-.9-2-2-2z";
+const icon = (path) =>
+  `<svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">` +
+  `<path fill="currentColor" d="${path}"/></svg>`;
+
+const TEMPLATE = `
+  <button class="launcher" type="button" aria-expanded="false" aria-controls="panel">
+    ${icon(BUBBLE)} <span class="launcher-label"></span>
+  </button>
+  <section class="panel" id="panel" aria-labelledby="title" hidden>
+    <header>
+      <div class="heading">
+        <h2 id="title"></h2>
+        <p class="status" role="status"></p>
+      </div>
+      <button class="restart" type="button" aria-label="Restart conversation"
+        title="Restart conversation"><span aria-hidden="true">↺</span> Restart</button>
+      <button class="close" type="button" aria-label="Close chat" title="Close chat">
+        <span aria-hidden="true">×</span></button>
+    </header>
+    <div class="log" role="log" aria-live="polite" aria-relevant="additions text"
+      aria-labelledby="log-label" tabindex="0"></div>
+    <span id="log-label" class="sr-only">Conversation with Sales Coach</span>
+    <div class="typing" role="status" hidden>
+      <span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>
+      <span class="sr-only">Sales Coach is typing…</span>
+    </div>
+    <form class="composer">
+      <label for="input" class="sr-only">Message to Sales Coach</label>
+      <input id="input" type="text" autocomplete="off" maxlength="1000"
+        placeholder="Ask a sales question… 輸入問題…" />
+      <button type="submit">Send</button>
+    </form>
+  </section>`;
+
+class SalesCoachChat {
+  constructor(host, config) {
+    this.config = { ...DEFAULTS, ...config };
+    this.inline = Boolean(this.config.container);
+    const key = `salesCoach:v1:${this.config.socketUrl}:${this.config.userId ?? "anonymous"}`;
+    this.store = new ConversationStore({ kind: this.config.storage, key });
+    this.state = this.store.load();
+    this.openKey = `${key}:open`;
+    this.tabStorage = pickStorage("session"); // whether the panel is open, per tab
+    this.socket = null;
+    this.ready = false;
+    this.outbox = [];
+
+    const root = host.attachShadow({ mode: "open" });
+    const style = document.createElement("link");
+    style.rel = "stylesheet";
+    style.href = new URL("widget.css", import.meta.url).href;
+    const template = document.createElement("template");
+    template.innerHTML = TEMPLATE; // static markup, no data in it
+    root.append(style, template.content);
+    this.root = root;
+    this.el = Object.fromEntries(
+      ["launcher", "panel", "status", "restart", "close", "log", "typing", "composer"].map(
+        (name) => [name, root.querySelector(`.${name}`)],
+      ),
+    );
+    this.el.input = root.querySelector("#input");
+    root.querySelector("#title").textContent = this.config.title;
+    root.querySelector(".launcher-label").textContent = this.config.title;
+    host.classList.toggle("inline", this.inline);
+
+    this.el.launcher.addEventListener("click", () => this.setOpen(true));
+    this.el.close.addEventListener("click", () => this.setOpen(false));
+    this.el.restart.addEventListener("click", () => this.restart());
+    this.el.composer.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = this.el.input.value.trim();
+      if (!text) return;
+      this.el.input.value = "";
+      this.send(text);
+    });
+    this.el.panel.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && !this.inline) this.setOpen(false);
+    });
+
+    this.renderAll();
+    const wasOpen = this.tabStorage.getItem(this.openKey);
+    this.setOpen(this.inline || (wasOpen === null ? this.config.startOpen : wasOpen === "1"), {
+      focus: false,
+    });
+  }
+
+  // --- panel -------------------------------------------------------------------------------
+
+  setOpen(open, { focus = true } = {}) {
+    this.el.panel.hidden = !open;
+    this.el.launcher.hidden = open || this.inline;
+    this.el.close.hidden = this.inline;
+    this.el.launcher.setAttribute("aria-expanded", String(open));
+    if (!this.inline) this.tabStorage.setItem(this.openKey, open ? "1" : "0");
+    if (open) {
+      this.connect();
+      this.scrollToEnd();
+      if (focus) this.el.input.focus();
+    } else if (focus) {
+      this.el.launcher.focus();
+    }
+  }
+
+  setStatus(text) {
+    this.el.status.textContent = text;
+  }
+
+  // --- socket.io -----------------------------------------------------------------------------
+
+  connect() {
+    if (this.socket) return;
+    this.setStatus("Connecting…");
+    const socket = io(this.config.socketUrl, { path: this.config.socketPath });
+    socket.on("connect", () => {
+      // Rasa joins this socket to the room named after the session id (session_persistence).
+      socket.emit("session_request", { session_id: this.state.sessionId });
+    });
+    socket.on("session_confirm", (data) => {
+      const sessionId = typeof data === "string" ? data : data?.session_id;
+      if (!sessionId) return;
+      this.state.sessionId = sessionId;
+      this.save();
+      this.ready = true;
+      this.setStatus("");
+      for (const message of this.outbox.splice(0)) this.emit(message);
+    });
+    socket.on("disconnect", () => {
+      this.ready = false;
+      this.setStatus("Reconnecting…");
+    });
+    socket.on("connect_error", () => this.setStatus("Cannot reach Sales Coach, retrying…"));
+    socket.on(this.config.botMessageEvent, (message) => this.receive(message));
+    this.socket = socket;
+  }
+
+  emit(text) {
+    const data = { message: text, session_id: this.state.sessionId };
+    const metadata = {};
+    if (this.config.userId) metadata.user_id = String(this.config.userId);
+    if (this.config.userName) metadata.user_name = String(this.config.userName);
+    if (Object.keys(metadata).length) data[this.config.metadataKey] = metadata;
+    this.socket.emit(this.config.userMessageEvent, data);
+  }
+
+  /**
+   * Sends `text` to the bot. `display` is shown as the user's message (null: nothing shown);
+   * `typing` shows the typing indicator until the bot answers.
+   */
+  send(text, { display = text, typing = true } = {}) {
+    this.connect();
+    if (display !== null) this.add({ from: "user", text: display });
+    this.setTyping(typing);
+    if (this.ready) this.emit(text);
+    else this.outbox.push(text);
+  }
+
+  restart() {
+    this.send("/restart", { display: null, typing: false });
+    this.state.messages = [];
+    this.save();
+    this.renderAll();
+    this.el.input.focus();
+  }
+
+  /** A bot_uttered event: text (markdown) with quick replies, and/or custom.sales_coach. */
+  receive(message) {
+    this.setTyping(false);
+    if (!message || typeof message !== "object") return;
+    const coach =
+      message.custom?.sales_coach ?? message.sales_coach ?? message.data?.sales_coach ?? null;
+    const text = typeof message.text === "string" ? message.text : "";
+    const { buttons, payloads } = splitFeedback(message.quick_replies ?? message.buttons ?? []);
+    const entryIds = coach?.entry_ids ?? [];
+    const feedback =
+      coach || Object.keys(payloads).length ? { entryIds, payloads, rating: null } : null;
+
+    if (text || buttons.length) {
+      this.add({ from: "bot", text, buttons, ...(feedback && { feedback }) });
+      return;
+    }
+    // `custom` arrived as its own event: attach the feedback buttons to the preceding answer.
+    const previous = this.state.messages.at(-1);
+    if (coach && previous?.from === "bot") {
+      previous.feedback = { payloads: {}, rating: null, ...previous.feedback, entryIds };
+      this.save();
+      this.rerender(previous);
+    }
+  }
+
+  /** 👍/👎: sends the bot's own feedback payload if it offered one, else /feedback{...}. */
+  rate(message, rating) {
+    const { feedback } = message;
+    if (feedback.rating) return;
+    feedback.rating = rating;
+    this.save();
+    this.rerender(message);
+    const payload =
+      feedback.payloads?.[rating] ??
+      `/feedback${JSON.stringify({ rating, entry_ids: feedback.entryIds })}`;
+    this.send(payload, { display: null, typing: Boolean(feedback.payloads?.[rating]) });
+  }
+
+  // --- rendering -----------------------------------------------------------------------------
+
+  save() {
+    this.store.save(this.state);
+  }
+
+  add(message) {
+    message.id = `m${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
+    this.state.messages.push(message);
+    this.save();
+    this.el.log.querySelector(".welcome")?.remove();
+    this.el.log.append(this.renderMessage(message));
+    this.scrollToEnd();
+  }
+
+  renderAll() {
+    this.el.log.replaceChildren();
+    if (!this.state.messages.length) {
+      const welcome = document.createElement("p");
+      welcome.className = "welcome";
+      welcome.textContent = this.config.welcome;
+      this.el.log.append(welcome);
+    }
+    for (const message of this.state.messages) this.el.log.append(this.renderMessage(message));
+    this.scrollToEnd();
+  }
+
+  rerender(message) {
+    const old = this.el.log.querySelector(`[data-id="${message.id}"]`);
+    old?.replaceWith(this.renderMessage(message));
+  }
+
+  renderMessage(message) {
+    const item = document.createElement("div");
+    item.className = `msg msg-${message.from === "user" ? "user" : "bot"}`;
+    item.dataset.id = message.id;
+    const who = document.createElement("span");
+    who.className = "sr-only";
+    who.textContent = message.from === "user" ? "You said: " : "Sales Coach: ";
+    const bubble = document.createElement("div");
+    bubble.className = "bubble";
+    if (message.from === "user") {
+      bubble.textContent = message.text; // user text is never parsed as HTML or markdown
+    } else {
+      bubble.classList.add("md");
+      bubble.append(renderMarkdown(message.text));
+    }
+    item.append(who, bubble);
+    if (message.buttons?.length) item.append(this.renderQuickReplies(message.buttons));
+    if (message.feedback) item.append(this.renderFeedback(message));
+    return item;
+  }
+
+  renderQuickReplies(buttons) {
+    const group = document.createElement("div");
+    group.className = "quick-replies";
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", "Suggested replies");
+    for (const { title, payload } of buttons) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = title;
+      button.addEventListener("click", () => this.send(payload, { display: title }));
+      group.append(button);
+    }
+    return group;
+  }
+
+  renderFeedback(message) {
+    const group = document.createElement("div");
+    group.className = "feedback";
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", "Was this answer helpful?");
+    const { rating } = message.feedback;
+    for (const [value, label] of [
+      ["up", "Helpful"],
+      ["down", "Not helpful"],
+    ]) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = `rate rate-${value}`;
+      button.innerHTML = icon(THUMB); // 👍 (👎 is the same icon turned over in widget.css)
+      button.title = label;
+      button.setAttribute("aria-label", label);
+      button.setAttribute("aria-pressed", String(rating === value));
+      button.disabled = Boolean(rating);
+      button.addEventListener("click", () => this.rate(message, value));
+      group.append(button);
+    }
+    if (rating) {
+      const thanks = document.createElement("span");
+      thanks.className = "thanks";
+      thanks.textContent = "Thanks for your feedback";
+      group.append(thanks);
+    }
+    return group;
+  }
+
+  setTyping(on) {
+    clearTimeout(this.typingTimer);
+    this.el.typing.hidden = !on;
+    if (on) this.typingTimer = setTimeout(() => this.setTyping(false), TYPING_TIMEOUT_MS);
+    this.scrollToEnd();
+  }
+
+  scrollToEnd() {
+    this.el.log.scrollTop = this.el.log.scrollHeight;
+  }
+}
+
+/**
+ * Quick replies minus the bot's own 👍/👎 buttons (intents feedback_positive/negative), which
+ * the widget shows as its feedback row instead: returns {buttons, payloads: {up, down}}.
+ */
+function splitFeedback(quickReplies) {
+  const buttons = [];
+  const payloads = {};
+  for (const button of quickReplies) {
+    if (!button?.title) continue;
+    const title = String(button.title);
+    const payload = String(button.payload ?? title);
+    const rating = Object.keys(FEEDBACK_INTENTS).find((key) => {
+      const intent = `/${FEEDBACK_INTENTS[key]}`;
+      return payload === intent || payload.startsWith(`${intent}{`);
+    });
+    if (rating) payloads[rating] = payload;
+    else buttons.push({ title, payload });
+  }
+  return { buttons, payloads };
+}
+
+function mount(config = {}) {
+  const host = document.createElement("div");
+  host.id = "sales-coach-chat";
+  const parent = config.container ? document.querySelector(config.container) : document.body;
+  (parent ?? document.body).append(host);
+  return new SalesCoachChat(host, config);
+}
+
+window.salesCoachChat = mount(window.SalesCoachConfig);

@@ -14,6 +14,18 @@ Buttons = list[dict[str, str]]
 STAGE_BUTTONS = STAGES[1:]
 
 
+WELCOME_TOPICS = ("ask_follow_up", "ask_sales_process", "compare_roles", "ask_promotion", "help")
+
+
+def welcome(language: str) -> tuple[str, Buttons]:
+    """The first greeting: what the bot does, and five topics to start from."""
+    buttons = [
+        {"title": text(f"intent.{intent}", language), "payload": f"/{intent}"}
+        for intent in WELCOME_TOPICS
+    ]
+    return text("welcome", language), buttons
+
+
 def _yes_no_buttons(language: str) -> Buttons:
     return [
         {"title": text("button.yes", language), "payload": "/affirm"},

@@ -61,7 +61,8 @@ def test_serves_nothing_else(web_dir, path):
 
 def test_the_project_page_and_its_modules_are_served():
     web = Path(__file__).resolve().parents[2] / "web"
-    for name in ["index.html", "widget.js", "render.js", "store.js", "widget.css", "page.css"]:
+    modules = ["widget.js", "labels.js", "render.js", "store.js"]
+    for name in ["index.html", *modules, "widget.css", "page.css"]:
         assert resolve_static(web, name) == web / name
 
 

@@ -4,7 +4,8 @@ Starts the action server and a Rasa server on free ports, with the newest model 
 the channels of credentials.yml (which must include those of bot/channels/web.py), opens
 /webchat/ in Debian's headless Chromium through Playwright, and chats: English and Traditional
 Chinese questions, a quick reply, a comparison table, a 👍, HTML typed by the user, a reload,
-the restart button, the phone width. Saves docs/widget.png.
+the restart button, the phone width; and the widget's own labels in Traditional and Simplified
+Chinese. Saves docs/widget.png.
 
 Needs: a trained model (skipped otherwise), `apt-get install chromium`, `pip install playwright`
 (never `playwright install`: the system Chromium is used), and web/vendor built by
@@ -57,6 +58,7 @@ REPLY_TIMEOUT_MS = 30_000
 USER_ID, USER_NAME = "test.user", "Test User 測試"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 XSS = "<img src=x onerror=alert(1)>"
+MESSAGE_BOX = "Message to Sales Coach"  # the input's label in English
 
 
 def newest_model() -> Path | None:
@@ -206,10 +208,10 @@ def bot_messages(page: Page):
     return page.locator("#sales-coach-chat .msg-bot")
 
 
-def ask(page: Page, text: str) -> None:
+def ask(page: Page, text: str, box_name: str = MESSAGE_BOX) -> None:
     """Types `text`, sends it with Enter and waits until the bot's reply has fully arrived."""
     before = bot_messages(page).count()
-    box = page.get_by_role("textbox", name="Message to Sales Coach")
+    box = page.get_by_role("textbox", name=box_name)
     box.fill(text)
     box.press("Enter")
     wait_for_reply(page, before)
@@ -270,6 +272,11 @@ def test_chat_in_the_browser(server, browser):
     )
     open_widget(page, server, user_id=USER_ID, user_name=USER_NAME)
     expect(page.get_by_role("button", name="Restart conversation")).to_be_visible()
+    expect(page.locator("#sales-coach-chat")).to_have_attribute("lang", "en")
+    # English interface, bilingual placeholder: the users write English or Chinese
+    expect(page.get_by_role("textbox", name=MESSAGE_BOX)).to_have_attribute(
+        "placeholder", "Ask a sales question… 輸入問題…"
+    )
 
     # English coaching question: a markdown answer with quick replies and 👍/👎.
     since = bot_count(page)
@@ -373,7 +380,9 @@ def test_chat_in_the_browser(server, browser):
 
 
 def test_phone_width(server, browser):
-    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True, locale="en-US"
+    )
     page = context.new_page()
     open_widget(page, server)
     ask(page, "What is the difference between a sales manager and an account manager?")
@@ -381,10 +390,108 @@ def test_phone_width(server, browser):
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
     panel = page.locator("#sales-coach-chat .panel").bounding_box()
     assert panel and panel["width"] <= 375
-    box = page.get_by_role("textbox", name="Message to Sales Coach").bounding_box()
+    box = page.get_by_role("textbox", name=MESSAGE_BOX).bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 375
     page.screenshot(path=str(ROOT / "docs/widget-375.tmp.png"))
     context.close()
+
+
+# The widget's own text that has Latin letters in it: its text nodes and its aria-label, title
+# and placeholder attributes, leaving out what the bot wrote (bubbles, quick-reply titles).
+LATIN_LABELS = """() => {
+  const root = document.querySelector('#sales-coach-chat').shadowRoot;
+  const found = [];
+  const botText = (element) => element.closest('.bubble, .quick-replies button');
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (/[A-Za-z]/.test(node.data) && !botText(node.parentElement)) found.push(node.data);
+  }
+  for (const element of root.querySelectorAll('[aria-label], [title], [placeholder]')) {
+    for (const name of ['aria-label', 'title', 'placeholder']) {
+      const value = element.getAttribute(name);
+      if (value && /[A-Za-z]/.test(value) && !botText(element)) found.push(`${name}=${value}`);
+    }
+  }
+  return found;
+}"""
+# navigator.language → the widget's language (when the page does not set `language`)
+BROWSER_LANGUAGES = {
+    "zh-TW": "zh-Hant",
+    "zh-HK": "zh-Hant",
+    "zh-MO": "zh-Hant",
+    "zh-Hant": "zh-Hant",
+    "zh-Hant-CN": "zh-Hant",
+    "zh-CN": "zh-Hans",
+    "zh-SG": "zh-Hans",
+    "zh": "zh-Hans",
+    "zh-Hans-HK": "zh-Hans",
+    "en-US": "en",
+    "en-GB": "en",
+    "fr-FR": "en",
+    "ja-JP": "en",
+}
+
+
+def test_interface_in_chinese(server, browser):
+    """`language: "zh-Hant"` from the page: the widget's buttons and labels, the 👍/👎 row and its
+    thanks are Traditional Chinese, even in an English browser; without `language` a Chinese
+    browser gets its own script."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-US")
+    page = context.new_page()
+    open_widget(page, server, language="zh-Hant")
+    expect(page.locator("#sales-coach-chat")).to_have_attribute("lang", "zh-Hant")
+    restart = page.get_by_role("button", name="重新開始對話", exact=True)
+    expect(restart).to_be_visible()
+    expect(restart.locator("[data-text]")).to_have_text("重新開始")
+    send = page.get_by_role("button", name="送出", exact=True)
+    expect(send).to_have_text("送出")
+    expect(page.get_by_role("button", name="關閉", exact=True)).to_be_visible()
+    expect(page.get_by_role("log", name="與銷售教練的對話")).to_be_visible()
+    assert page.evaluate(LATIN_LABELS) == []
+
+    # A question sent with the Send button; the answer's 👍/👎 row and its thanks in Chinese.
+    since = bot_count(page)
+    page.get_by_role("textbox", name="傳給銷售教練的訊息").fill("如何跟進客戶?")
+    send.click()
+    wait_for_reply(page, since)
+    answer = bot_messages(page).nth(since)
+    expect(answer.get_by_role("group", name="這個回答有幫助嗎?")).to_be_visible()
+    expect(answer.get_by_role("button", name="沒有幫助", exact=True)).to_be_visible()
+    answer.get_by_role("button", name="有幫助", exact=True).click()
+    thanks = answer.locator(".thanks")
+    expect(thanks).to_have_text("謝謝你的回饋")
+    assert CJK.search(thanks.inner_text()) and not re.search("[A-Za-z]", thanks.inner_text())
+    settle(page)
+    assert page.evaluate(LATIN_LABELS) == []
+
+    # Without `language`, navigator.language decides; `language` wins over it.
+    picked = page.evaluate(
+        """async (tags) => {
+            const { pickLanguage } = await import("./labels.js");
+            return {
+                browser: Object.fromEntries(tags.map((tag) => [tag, pickLanguage(null, tag)])),
+                configured: [pickLanguage("zh-Hant", "en-US"), pickLanguage("en", "zh-TW"),
+                             pickLanguage("zh-Hans", "zh-HK"), pickLanguage("de", "zh-TW")],
+            };
+        }""",
+        list(BROWSER_LANGUAGES),
+    )
+    assert picked["browser"] == BROWSER_LANGUAGES
+    assert picked["configured"] == ["zh-Hant", "en", "zh-Hans", "zh-Hant"]
+    context.close()
+    for locale, language, restart_text, send_text in [
+        ("zh-TW", "zh-Hant", "重新開始", "送出"),
+        ("zh-CN", "zh-Hans", "重新开始", "发送"),
+    ]:
+        context = browser.new_context(locale=locale)
+        page = context.new_page()
+        page.goto(f"{server}/webchat/")
+        expect(page.locator("#sales-coach-chat")).to_have_attribute("lang", language)
+        expect(page.locator("#sales-coach-chat .restart [data-text]")).to_have_text(restart_text)
+        expect(page.locator("#sales-coach-chat .composer button")).to_have_text(send_text)
+        assert page.evaluate(LATIN_LABELS) == []
+        context.close()
 
 
 def test_static_files_are_served_with_a_same_origin_policy(server):

@@ -3,6 +3,7 @@
 //   <script type="module" src="https://SERVER/webchat/widget.js"></script>
 // It talks to Rasa's socket.io channel (user_uttered / bot_uttered, session persistence).
 import { io } from "./vendor/socket.io.esm.min.js";
+import { label, pickLanguage } from "./labels.js";
 import { renderMarkdown } from "./render.js";
 import { ConversationStore, pickStorage } from "./store.js";
 
@@ -11,10 +12,9 @@ const DEFAULTS = {
   socketPath: "/socket.io/",
   userId: null,
   userName: null,
-  title: "Sales Coach",
-  welcome:
-    "Hi! Ask me how to follow up, keep commitments, compare sales roles… " +
-    "English or 中文 both work.",
+  language: null, // "en", "zh-Hans" or "zh-Hant"; null: from the browser's language
+  title: null, // null: "Sales Coach" / 銷售教練 / 销售教练, by language
+  welcome: null, // null: a short hint in the widget's language
   startOpen: false,
   container: null, // CSS selector: render inside that element instead of floating
   storage: "local", // "local" keeps the chat across tabs and restarts, "session" per tab
@@ -35,6 +35,8 @@ const icon = (path) =>
   `<svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">` +
   `<path fill="currentColor" d="${path}"/></svg>`;
 
+// Static markup, no text in it: [data-text] / [data-aria] / [data-placeholder] name the LABELS
+// key for the element's text / aria-label and title / placeholder.
 const TEMPLATE = `
   <button class="launcher" type="button" aria-expanded="false" aria-controls="panel">
     ${icon(BUBBLE)} <span class="launcher-label"></span>
@@ -45,29 +47,31 @@ const TEMPLATE = `
         <h2 id="title"></h2>
         <p class="status" role="status"></p>
       </div>
-      <button class="restart" type="button" aria-label="Restart conversation"
-        title="Restart conversation"><span aria-hidden="true">↺</span> Restart</button>
-      <button class="close" type="button" aria-label="Close chat" title="Close chat">
+      <button class="restart" type="button" data-aria="restartConversation">
+        <span aria-hidden="true">↺</span> <span data-text="restart"></span></button>
+      <button class="close" type="button" data-aria="close">
         <span aria-hidden="true">×</span></button>
     </header>
     <div class="log" role="log" aria-live="polite" aria-relevant="additions text"
       aria-labelledby="log-label" tabindex="0"></div>
-    <span id="log-label" class="sr-only">Conversation with Sales Coach</span>
+    <span id="log-label" class="sr-only" data-text="conversation"></span>
     <div class="typing" role="status" hidden>
       <span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>
-      <span class="sr-only">Sales Coach is typing…</span>
+      <span class="sr-only" data-text="typing"></span>
     </div>
     <form class="composer">
-      <label for="input" class="sr-only">Message to Sales Coach</label>
+      <label for="input" class="sr-only" data-text="message"></label>
       <input id="input" type="text" autocomplete="off" maxlength="1000"
-        placeholder="Ask a sales question… 輸入問題…" />
-      <button type="submit">Send</button>
+        data-placeholder="placeholder" />
+      <button type="submit" data-text="send"></button>
     </form>
   </section>`;
 
 class SalesCoachChat {
   constructor(host, config) {
     this.config = { ...DEFAULTS, ...config };
+    this.language = pickLanguage(this.config.language, navigator.language);
+    this.title = this.config.title || label(this.language, "title");
     this.inline = Boolean(this.config.container);
     const key = `salesCoach:v1:${this.config.socketUrl}:${this.config.userId ?? "anonymous"}`;
     this.store = new ConversationStore({ kind: this.config.storage, key });
@@ -84,6 +88,16 @@ class SalesCoachChat {
     style.href = new URL("widget.css", import.meta.url).href;
     const template = document.createElement("template");
     template.innerHTML = TEMPLATE; // static markup, no data in it
+    for (const element of template.content.querySelectorAll("[data-text]")) {
+      element.textContent = this.t(element.dataset.text);
+    }
+    for (const element of template.content.querySelectorAll("[data-aria]")) {
+      element.setAttribute("aria-label", this.t(element.dataset.aria));
+      element.title = this.t(element.dataset.aria);
+    }
+    for (const element of template.content.querySelectorAll("[data-placeholder]")) {
+      element.placeholder = this.t(element.dataset.placeholder);
+    }
     root.append(style, template.content);
     this.root = root;
     this.el = Object.fromEntries(
@@ -92,8 +106,9 @@ class SalesCoachChat {
       ),
     );
     this.el.input = root.querySelector("#input");
-    root.querySelector("#title").textContent = this.config.title;
-    root.querySelector(".launcher-label").textContent = this.config.title;
+    root.querySelector("#title").textContent = this.title;
+    root.querySelector(".launcher-label").textContent = this.title;
+    host.lang = this.language;
     host.classList.toggle("inline", this.inline);
 
     this.el.launcher.addEventListener("click", () => this.setOpen(true));
@@ -115,6 +130,11 @@ class SalesCoachChat {
     this.setOpen(this.inline || (wasOpen === null ? this.config.startOpen : wasOpen === "1"), {
       focus: false,
     });
+  }
+
+  /** The interface text `key` (labels.js) in the widget's language. */
+  t(key) {
+    return label(this.language, key, this.title);
   }
 
   // --- panel -------------------------------------------------------------------------------
@@ -142,7 +162,7 @@ class SalesCoachChat {
 
   connect() {
     if (this.socket) return;
-    this.setStatus("Connecting…");
+    this.setStatus(this.t("connecting"));
     const socket = io(this.config.socketUrl, { path: this.config.socketPath });
     socket.on("connect", () => {
       // Rasa joins this socket to the room named after the session id (session_persistence).
@@ -159,9 +179,9 @@ class SalesCoachChat {
     });
     socket.on("disconnect", () => {
       this.ready = false;
-      this.setStatus("Reconnecting…");
+      this.setStatus(this.t("reconnecting"));
     });
-    socket.on("connect_error", () => this.setStatus("Cannot reach Sales Coach, retrying…"));
+    socket.on("connect_error", () => this.setStatus(this.t("unreachable")));
     socket.on(this.config.botMessageEvent, (message) => this.receive(message));
     this.socket = socket;
   }
@@ -253,7 +273,7 @@ class SalesCoachChat {
     if (!this.state.messages.length) {
       const welcome = document.createElement("p");
       welcome.className = "welcome";
-      welcome.textContent = this.config.welcome;
+      welcome.textContent = this.config.welcome || this.t("welcome");
       this.el.log.append(welcome);
     }
     for (const message of this.state.messages) this.el.log.append(this.renderMessage(message));
@@ -271,7 +291,7 @@ class SalesCoachChat {
     item.dataset.id = message.id;
     const who = document.createElement("span");
     who.className = "sr-only";
-    who.textContent = message.from === "user" ? "You said: " : "Sales Coach: ";
+    who.textContent = this.t(message.from === "user" ? "youSaid" : "botSaid");
     const bubble = document.createElement("div");
     bubble.className = "bubble";
     if (message.from === "user") {
@@ -290,7 +310,7 @@ class SalesCoachChat {
     const group = document.createElement("div");
     group.className = "quick-replies";
     group.setAttribute("role", "group");
-    group.setAttribute("aria-label", "Suggested replies");
+    group.setAttribute("aria-label", this.t("suggestedReplies"));
     for (const { title, payload } of buttons) {
       const button = document.createElement("button");
       button.type = "button";
@@ -305,18 +325,19 @@ class SalesCoachChat {
     const group = document.createElement("div");
     group.className = "feedback";
     group.setAttribute("role", "group");
-    group.setAttribute("aria-label", "Was this answer helpful?");
+    group.setAttribute("aria-label", this.t("wasItHelpful"));
     const { rating } = message.feedback;
-    for (const [value, label] of [
-      ["up", "Helpful"],
-      ["down", "Not helpful"],
+    for (const [value, key] of [
+      ["up", "helpful"],
+      ["down", "notHelpful"],
     ]) {
+      const text = this.t(key);
       const button = document.createElement("button");
       button.type = "button";
       button.className = `rate rate-${value}`;
       button.innerHTML = icon(THUMB); // 👍 (👎 is the same icon turned over in widget.css)
-      button.title = label;
-      button.setAttribute("aria-label", label);
+      button.title = text;
+      button.setAttribute("aria-label", text);
       button.setAttribute("aria-pressed", String(rating === value));
       button.disabled = Boolean(rating);
       button.addEventListener("click", () => this.rate(message, value));
@@ -325,7 +346,7 @@ class SalesCoachChat {
     if (rating) {
       const thanks = document.createElement("span");
       thanks.className = "thanks";
-      thanks.textContent = "Thanks for your feedback";
+      thanks.textContent = this.t("thanks");
       group.append(thanks);
     }
     return group;

@@ -5,7 +5,7 @@ the channels of credentials.yml (which must include those of bot/channels/web.py
 /webchat/ in Debian's headless Chromium through Playwright, and chats: English and Traditional
 Chinese questions, a quick reply, a comparison table, a 👍, HTML typed by the user, a reload,
 the restart button, the phone width; and the widget's own labels in Traditional and Simplified
-Chinese. Saves docs/widget.png.
+Chinese. Saves screenshots to results/ (docs/widget.png is a copy of widget.png, looked at by eye).
 
 Needs: a trained model (skipped otherwise), `apt-get install chromium`, `pip install playwright`
 (never `playwright install`: the system Chromium is used), and web/vendor built by
@@ -320,13 +320,14 @@ def test_chat_in_the_browser(server, browser):
     expect(up).to_be_disabled()
     settle(page)  # the bot may answer the feedback
     session_id = page.evaluate("() => window.salesCoachChat.state.sessionId")
-    # docs/widget.png: the comparison question and the top of its table
+    # results/widget.png: the comparison question and the top of its table
     page.locator("#sales-coach-chat .msg").nth(
         page.evaluate(
             "() => window.salesCoachChat.state.messages.findLastIndex(m => m.from === 'user')"
         )
     ).evaluate("element => { element.parentElement.scrollTop = element.offsetTop - 12; }")
-    page.screenshot(path=str(ROOT / "docs/widget.png"))
+    (ROOT / "results").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "results/widget.png"))
 
     # HTML typed by the user is shown as text and never runs.
     ask(page, XSS)
@@ -392,7 +393,8 @@ def test_phone_width(server, browser):
     assert panel and panel["width"] <= 375
     box = page.get_by_role("textbox", name=MESSAGE_BOX).bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 375
-    page.screenshot(path=str(ROOT / "docs/widget-375.tmp.png"))
+    (ROOT / "results").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "results/widget-375.png"))
     context.close()
 
 

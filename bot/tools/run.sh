@@ -5,19 +5,26 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
+# Origins allowed to embed the widget from other intranet pages (space-separated).
+CORS_ORIGINS=${CORS_ORIGINS:-*}
+export SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2
+
 endpoints=$(mktemp --suffix=.yml)
 sed "s#127.0.0.1:5055#127.0.0.1:$ACTIONS_PORT#" endpoints.yml >"$endpoints"
-export SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2
+credentials=$(.venv/bin/python -m bot.tools.credentials)
 
 .venv/bin/rasa run actions --port "$ACTIONS_PORT" &
 actions_pid=$!
-.venv/bin/rasa run --enable-api --cors "*" --port "$RASA_PORT" \
-  --model models/sales-coach.tar.gz --endpoints "$endpoints" --credentials "$(.venv/bin/python -m bot.tools.credentials)" &
+# shellcheck disable=SC2086  # one --cors flag per origin
+.venv/bin/rasa run --enable-api --cors $CORS_ORIGINS --port "$RASA_PORT" \
+  --model models/sales-coach.tar.gz --endpoints "$endpoints" --credentials "$credentials" &
 rasa_pid=$!
-trap 'kill $rasa_pid $actions_pid 2>/dev/null; wait 2>/dev/null; echo "Sales Coach stopped."' INT TERM EXIT
+trap 'kill $rasa_pid $actions_pid 2>/dev/null; wait 2>/dev/null; rm -f "$endpoints" "$credentials";
+      echo "Sales Coach stopped."' INT TERM EXIT
 
-for _ in $(seq 1 180); do
-  curl -sf "http://127.0.0.1:$RASA_PORT/status" >/dev/null 2>&1 && break
+ready="import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)"
+for _ in $(seq 1 300); do
+  .venv/bin/python -c "$ready" "http://127.0.0.1:$RASA_PORT/status" 2>/dev/null && break
   kill -0 $rasa_pid 2>/dev/null || { echo "The Rasa server failed to start." >&2; exit 1; }
   sleep 1
 done

@@ -38,12 +38,14 @@ class ActionStartChecklist(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         stages = entity_values(tracker, "stage")  # "went silent after the samples" names one
+        readiness = tracker.latest_message["intent"]["name"] == "ask_promotion_readiness"
         return [
             SlotSet("deal_stage", stages[0] if stages else None),
             SlotSet("checklist_answer", None),
             SlotSet("checklist_step", 0),
             SlotSet("checklist_done", []),
-            SlotSet("topic", "follow_up"),  # "why?" mid-flow is about following up
+            # "why?" or "tell me more" mid-flow is about the flow's topic
+            SlotSet("topic", "promotion" if readiness else "follow_up"),
         ]
 
 

@@ -12,7 +12,8 @@ from actions.common import language_of, send_question
 from bot.rendering.coaching import clarification
 from bot.rendering.strings import has_text
 
-# Offered as buttons: intents with a label in strings.yml (questions, not yes/no or stop).
+# Offered as buttons: intents with a label in strings.yml (questions; not chit-chat, yes/no
+# or stop).
 NOT_SUGGESTED = {"nlu_fallback", "out_of_scope"}
 INTERNAL_ACTIONS = {"action_listen", "action_extract_slots", "action_validate_slot_mappings"}
 

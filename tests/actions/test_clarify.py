@@ -2,6 +2,7 @@ from actions.clarify import ActionClarify
 
 RANKING = [
     {"name": "nlu_fallback", "confidence": 0.4},
+    {"name": "greet", "confidence": 0.35},
     {"name": "ask_tenacity", "confidence": 0.3},
     {"name": "affirm", "confidence": 0.2},
     {"name": "ask_drive", "confidence": 0.1},

@@ -27,6 +27,11 @@ def test_start_clears_the_last_run_and_takes_a_stage_from_the_message(
     assert dispatcher.messages == []
 
 
+def test_the_readiness_check_is_about_promotion(dispatcher, make_tracker) -> None:
+    events = ActionStartChecklist().run(dispatcher, make_tracker("ask_promotion_readiness"), {})
+    assert events[-1] == SlotSet("topic", "promotion")
+
+
 def test_asks_the_stage_with_five_buttons(dispatcher, make_tracker) -> None:
     ActionAskDealStage().run(dispatcher, make_tracker(slots={"language": "zh-Hant"}), {})
     message = dispatcher.messages[0]

@@ -22,6 +22,6 @@ def test_step_question_in_simplified_chinese(kb) -> None:
 
 
 def test_clarification_keeps_at_most_three_guesses(kb) -> None:
-    text, buttons = clarification(["ask_drive", "greet", "help", "thanks"], "en")
+    text, buttons = clarification(["ask_drive", "ask_tenacity", "help", "ask_more"], "en")
     assert text == "Sorry, I'm not sure what you mean. Did you mean:"
-    assert [b["payload"] for b in buttons] == ["/ask_drive", "/greet", "/help", "/help"]
+    assert [b["payload"] for b in buttons] == ["/ask_drive", "/ask_tenacity", "/help", "/help"]

@@ -18,7 +18,7 @@ def test_step_question_in_simplified_chinese(kb) -> None:
     text, buttons = step_question(kb, steps, 3, "zh-Hans")
     assert text.startswith("第4步(共4步):在所有条件都具备的情况下")
     assert text.endswith("_出处:第9段_\n\n这一步做了吗?")
-    assert [b["title"] for b in buttons] == ["做过了", "还没", "停止"]
+    assert [b["title"] for b in buttons] == ["是的", "还没", "停止"]
 
 
 def test_clarification_keeps_at_most_three_guesses(kb) -> None:

@@ -92,7 +92,8 @@ class StageAdvice:
 
     stage: str
     steps: tuple[ChecklistItem, ...]
-    related: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()  # where there are no steps: what the article says nearby
+    after: tuple[str, ...] = ()  # where every step is done: what the article says comes next
 
 
 @dataclass(frozen=True)
@@ -323,10 +324,13 @@ def _load_checklists(
     for stage, value in stages.items():
         where = f"stalled_deal stage {stage!r}"
         _require(
-            isinstance(value, dict) and len(value) == 1 and set(value) <= {"steps", NOT_IN_SOURCE},
+            isinstance(value, dict)
+            and ("steps" in value) != (NOT_IN_SOURCE in value)
+            and set(value) <= {"steps", "after", NOT_IN_SOURCE},
             path,
             where,
-            f"needs either `steps` or `{NOT_IN_SOURCE}` (what the article says nearby)",
+            f"needs either `steps` (and optionally `after`) or `{NOT_IN_SOURCE}`"
+            " (what the article says nearby)",
         )
         if "steps" in value:
             steps = tuple(
@@ -334,7 +338,8 @@ def _load_checklists(
                 for index, item in enumerate(value["steps"] or [])
             )
             _require(bool(steps), path, where, "`steps` must not be empty")
-            advice[stage] = StageAdvice(stage, steps)
+            after = _check_ids(value["after"], entries, path, where) if "after" in value else ()
+            advice[stage] = StageAdvice(stage, steps, after=after)
         else:
             related = _check_ids(value[NOT_IN_SOURCE], entries, path, where)
             advice[stage] = StageAdvice(stage, (), related)

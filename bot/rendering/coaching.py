@@ -106,8 +106,8 @@ def deal_summary(kb: KnowledgeBase, stage: str, done: Sequence[int], language: s
     entries = kb.entries_of(tuple(item.entry_id for item in advice.steps))
     if todo:
         blocks = _checklist_blocks(kb, text("next_actions", language), todo, language)
-    else:  # every step done: the article leaves the rest to the negotiation itself
-        closing = kb.entries_of(("follow_up.order_terms",))
+    else:  # every step done: what the article says comes next
+        closing = kb.entries_of(advice.after)
         blocks = [{"type": "paragraph", "text": text("all_done", language)}]
         blocks += entry_blocks(closing, language)
         entries += closing

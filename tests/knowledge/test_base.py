@@ -45,7 +45,7 @@ def test_every_entry_is_reachable_from_an_intent_or_action(kb: KnowledgeBase) ->
         reachable |= {entry_id for ids in aspects.values() if ids for entry_id in ids}
     reachable |= {entry_id for pair in kb.comparisons for entry_id in pair.entry_ids}
     for advice in kb.stalled_deal.values():
-        reachable |= {step.entry_id for step in advice.steps} | set(advice.related)
+        reachable |= {step.entry_id for step in advice.steps} | set(advice.related + advice.after)
     assert set(kb.entries) - reachable == set()
 
 

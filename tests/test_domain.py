@@ -1,6 +1,7 @@
-"""Responses answer in every language, and Simplified variations stay derived from Traditional."""
+"""Responses answer in every language; Simplified variations are derived from Traditional (our
+wording: characters, then the reviewed mainland words)."""
 
-from bot.knowledge.script import to_simplified
+from bot.knowledge.script import to_simplified_wording
 
 
 def variations_by_language(variations: list[dict]) -> dict[str, dict]:
@@ -21,9 +22,9 @@ def test_simplified_is_the_opencc_conversion_of_traditional(domain) -> None:
     for name, variations in domain["responses"].items():
         by_language = variations_by_language(variations)
         traditional, simplified = by_language["zh-Hant"], by_language["zh-Hans"]
-        assert simplified["text"] == to_simplified(traditional["text"]), name
+        assert simplified["text"] == to_simplified_wording(traditional["text"]), name
         assert [b["title"] for b in simplified.get("buttons", [])] == [
-            to_simplified(b["title"]) for b in traditional.get("buttons", [])
+            to_simplified_wording(b["title"]) for b in traditional.get("buttons", [])
         ], name
 
 

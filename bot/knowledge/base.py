@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from bot.knowledge.script import in_script
+from bot.knowledge.script import in_script, wording_in_script
 
 KNOWLEDGE_DIR = Path(__file__).parent
 ROLES = ("sales_rep", "sales_manager", "account_manager", "regional_manager")
@@ -158,7 +158,7 @@ class KnowledgeBase:
 def _localized(texts: dict[str, str] | None, language: str) -> str | None:
     if texts is None:
         return None
-    return texts["en"] if language == "en" else in_script(texts["zh"], language)
+    return texts["en"] if language == "en" else wording_in_script(texts["zh"], language)
 
 
 def _read_yaml(path: Path) -> Any:

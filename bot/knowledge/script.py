@@ -1,10 +1,20 @@
-"""Chinese script conversion (OpenCC). Simplified Chinese is always derived, never stored."""
+"""Chinese script conversion (OpenCC). Simplified Chinese is always derived, never stored.
+
+Both the article's words and ours are converted character by character with `tw2s` (which gives
+mainland forms such as 执着, where `t2s` gives 执著). Our own wording then takes the reviewed word
+pairs in `simplified_wording.yml` (点选 → 点击), so that it reads as Simplified Chinese. OpenCC's
+phrase conversion (`tw2sp`) is not used: it turns 核心 ("core") into 内核 ("kernel").
+"""
 
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 import opencc
+import yaml
+
+WORDING_PATH = Path(__file__).parent / "simplified_wording.yml"
 
 
 @cache
@@ -12,8 +22,22 @@ def _converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
 
+@cache
+def _wording() -> dict[str, str]:
+    return yaml.safe_load(WORDING_PATH.read_text(encoding="utf-8"))
+
+
 def to_simplified(text: str) -> str:
-    return _converter("t2s").convert(text)
+    """The article's words in Simplified characters (quotes keep their words)."""
+    return _converter("tw2s").convert(text)
+
+
+def to_simplified_wording(text: str) -> str:
+    """Our own wording as a Simplified Chinese reader would write it."""
+    text = to_simplified(text)
+    for taiwan, mainland in _wording().items():
+        text = text.replace(taiwan, mainland)
+    return text
 
 
 def to_traditional(text: str) -> str:
@@ -22,5 +46,10 @@ def to_traditional(text: str) -> str:
 
 
 def in_script(text: str, language: str) -> str:
-    """Text stored in Traditional Chinese, shown in the user's script (`zh-Hans` or `zh-Hant`)."""
+    """Article text stored in Traditional Chinese, shown in the user's script."""
     return to_simplified(text) if language == "zh-Hans" else text
+
+
+def wording_in_script(text: str, language: str) -> str:
+    """Our own Traditional Chinese wording, shown in the user's script."""
+    return to_simplified_wording(text) if language == "zh-Hans" else text

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from bot.knowledge.script import in_script
+from bot.knowledge.script import wording_in_script
 
 STRINGS_PATH = Path(__file__).parent / "strings.yml"
 
@@ -21,7 +21,9 @@ def _strings() -> dict[str, dict[str, str]]:
 def text(key: str, language: str, **values: Any) -> str:
     """The string `key` in `language` (`en`, `zh-Hans` or `zh-Hant`), formatted with `values`."""
     by_language = _strings()[key]
-    template = by_language["en"] if language == "en" else in_script(by_language["zh"], language)
+    template = (
+        by_language["en"] if language == "en" else wording_in_script(by_language["zh"], language)
+    )
     return template.format(**values)
 
 

@@ -18,6 +18,7 @@ LANGUAGES = ("en", "zh-Hans", "zh-Hant")
 NOT_IN_SOURCE = "not_in_source"
 STYLES = ("paragraph", "item", "quote")
 KINDS = ("fact", "gap")
+SILENCE_KINDS = ("inference", "related")
 ENTITY_TYPES = ("role", "competency", "stage", "aspect", "script")
 STAGES = (
     "collect_targets",
@@ -97,6 +98,16 @@ class StageAdvice:
 
 
 @dataclass(frozen=True)
+class Silence:
+    """Where the article is silent on an aspect of a role, what it does say that bears on it:
+    an inference we draw (marked as one), or a related statement about something else."""
+
+    kind: str  # inference | related
+    note: dict[str, str]
+    entry_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Comparison:
     roles: frozenset[str]
     entry_ids: tuple[str, ...]
@@ -109,6 +120,8 @@ class KnowledgeBase:
     # role -> aspect -> entry ids, or None where the article is silent
     roles: dict[str, dict[str, tuple[str, ...] | None]]
     comparisons: list[Comparison]
+    # (role, aspect) -> what bears on an aspect the article is silent on
+    silences: dict[tuple[str, str], Silence]
     # entity type -> canonical value -> language ("en"/"zh") -> terms
     terms: dict[str, dict[str, dict[str, list[str]]]]
     stalled_deal: dict[str, StageAdvice]
@@ -129,6 +142,10 @@ class KnowledgeBase:
         """The entries on one aspect of a role, or None where the article says nothing."""
         entry_ids = self.roles[role][aspect]
         return None if entry_ids is None else self.entries_of(entry_ids)
+
+    def silence(self, role: str, aspect: str) -> Silence | None:
+        """Where the article is silent on this aspect: the marked inference or related statement."""
+        return self.silences.get((role, aspect))
 
     def pair_entries(self, first: str, second: str) -> list[Entry]:
         """What the article says directly about this pair of roles."""
@@ -360,9 +377,26 @@ def _load_checklists(
     return advice, items, not_covered
 
 
+def _load_silence(value: Any, entries: dict[str, Entry], path: Path, where: str) -> Silence:
+    _require(
+        isinstance(value, dict) and set(value) == {"kind", "note", "entries"},
+        path,
+        where,
+        f"`{NOT_IN_SOURCE}` with a note needs `kind` ({SILENCE_KINDS}), `note` and `entries`",
+    )
+    _require(value["kind"] in SILENCE_KINDS, path, where, f"`kind` must be one of {SILENCE_KINDS}")
+    _require(_bilingual(value["note"]), path, where, "`note` needs en and zh")
+    entry_ids = _check_ids(value["entries"], entries, path, where)
+    return Silence(value["kind"], value["note"], entry_ids)
+
+
 def _load_roles(
     path: Path, entries: dict[str, Entry]
-) -> tuple[dict[str, dict[str, tuple[str, ...] | None]], list[Comparison]]:
+) -> tuple[
+    dict[str, dict[str, tuple[str, ...] | None]],
+    list[Comparison],
+    dict[tuple[str, str], Silence],
+]:
     raw = _read_yaml(path)
     _require(isinstance(raw, dict), path, "file", "must have `roles` and `comparisons`")
     raw_roles = raw.get("roles")
@@ -373,6 +407,7 @@ def _load_roles(
         f"must describe exactly {ROLES}",
     )
     roles: dict[str, dict[str, tuple[str, ...] | None]] = {}
+    silences: dict[tuple[str, str], Silence] = {}
     for role, aspects in raw_roles.items():
         _require(
             isinstance(aspects, dict) and set(aspects) == set(ASPECTS),
@@ -380,12 +415,15 @@ def _load_roles(
             f"role {role!r}",
             f"must give every aspect {ASPECTS} (use {NOT_IN_SOURCE} where the article is silent)",
         )
-        roles[role] = {
-            aspect: None
-            if value == NOT_IN_SOURCE
-            else _check_ids(value, entries, path, f"role {role!r} aspect {aspect!r}")
-            for aspect, value in aspects.items()
-        }
+        roles[role] = {}
+        for aspect, value in aspects.items():
+            where = f"role {role!r} aspect {aspect!r}"
+            if isinstance(value, dict) and set(value) == {NOT_IN_SOURCE}:
+                silences[(role, aspect)] = _load_silence(value[NOT_IN_SOURCE], entries, path, where)
+                value = NOT_IN_SOURCE
+            roles[role][aspect] = (
+                None if value == NOT_IN_SOURCE else _check_ids(value, entries, path, where)
+            )
     comparisons = []
     for index, item in enumerate(raw.get("comparisons") or []):
         where = f"comparison #{index + 1}"
@@ -399,7 +437,7 @@ def _load_roles(
         comparisons.append(
             Comparison(frozenset(pair), _check_ids(item.get("entries"), entries, path, where))
         )
-    return roles, comparisons
+    return roles, comparisons, silences
 
 
 def _load_terms(path: Path) -> dict[str, dict[str, dict[str, list[str]]]]:
@@ -431,11 +469,11 @@ def load(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     """Load and validate the knowledge base in `directory`; raises KnowledgeBaseError."""
     entries = _load_entries(directory)
     topics = _load_topics(directory / "topics.yml", entries)
-    roles, comparisons = _load_roles(directory / "roles.yml", entries)
+    roles, comparisons, silences = _load_roles(directory / "roles.yml", entries)
     terms = _load_terms(directory / "terms.yml")
     stalled_deal, readiness, not_covered = _load_checklists(directory / "checklists.yml", entries)
     return KnowledgeBase(
-        entries, topics, roles, comparisons, terms, stalled_deal, readiness, not_covered
+        entries, topics, roles, comparisons, silences, terms, stalled_deal, readiness, not_covered
     )
 
 

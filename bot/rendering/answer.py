@@ -132,10 +132,16 @@ def example_answer(kb: KnowledgeBase, topic: Topic | None, language: str) -> Ans
 
 
 def _cell(kb: KnowledgeBase, role: str, aspect: str, language: str) -> tuple[str, list[Entry]]:
+    """What the article says on one aspect of a role; where it is silent, that it is, and any
+    marked inference or related statement with the entries it rests on."""
     entries = kb.aspect(role, aspect)
-    if entries is None:
+    if entries is not None:
+        return " ".join(entry.text(language) for entry in entries), entries
+    silence = kb.silence(role, aspect)
+    if silence is None:
         return text("not_in_source", language), []
-    return " ".join(entry.text(language) for entry in entries), entries
+    note = kb.text_of(silence.note, language)
+    return text(f"silence.{silence.kind}", language, note=note), kb.entries_of(silence.entry_ids)
 
 
 def duties_answer(kb: KnowledgeBase, role: str, language: str) -> Answer:

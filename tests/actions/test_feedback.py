@@ -26,7 +26,7 @@ def test_thumbs_down_is_recorded_and_the_form_asks(dispatcher, make_tracker) -> 
     )
     assert dispatcher.messages == []
     ActionAskFeedbackComment().run(dispatcher, tracker, {})
-    assert dispatcher.messages[0]["text"] == "抱歉没帮上忙。少了什么?(可不填:直接输入,或说「略过」)"
+    assert dispatcher.messages[0]["text"] == "抱歉没帮上忙。少了什么?(可不填:直接输入,或说「跳过」)"
 
 
 def test_the_comment_is_kept_and_a_skip_is_recorded_as_empty(dispatcher, make_tracker) -> None:

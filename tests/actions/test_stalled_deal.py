@@ -60,7 +60,7 @@ def test_an_unclear_stage_is_asked_again_with_a_hint(dispatcher, make_tracker) -
     tracker = make_tracker("inform", slots={"language": "zh-Hans"})
     assert validate_stage(dispatcher, tracker, "不太清楚") == {"deal_stage": None}
     assert [m["text"] for m in dispatcher.messages] == [
-        "我没看懂是哪个阶段。请点选按钮,或说例如「样品已送到」「在谈判」。"
+        "我没看懂是哪个阶段。请点击按钮,或说例如「样品已送到」「在谈判」。"
     ]
 
 

@@ -183,3 +183,35 @@ def test_bad_data_is_refused_with_file_entry_and_problem(
 
 def test_the_untouched_copy_loads(broken: Path) -> None:
     assert len(load(broken).entries) > 50
+
+
+@pytest.mark.parametrize("role", ["sales_rep", "account_manager"])
+def test_whom_a_rep_or_account_manager_reports_to_is_an_inference_not_a_fact(
+    kb: KnowledgeBase, role: str
+) -> None:
+    assert kb.aspect(role, "reports_to") is None
+    silence = kb.silence(role, "reports_to")
+    assert silence is not None and silence.kind == "inference"
+    assert "role.regional_manager.manages" in silence.entry_ids
+
+
+def test_what_makes_a_senior_salesperson_is_not_what_the_job_takes(kb: KnowledgeBase) -> None:
+    assert kb.aspect("sales_rep", "requirements") is None
+    silence = kb.silence("sales_rep", "requirements")
+    assert silence is not None and silence.kind == "related"
+    assert silence.entry_ids == ("competencies.four",)
+    assert "senior salesperson" in silence.note["en"]
+
+
+def test_promotion_reads_and_also_not_then(kb: KnowledgeBase) -> None:
+    assert kb.entries["career.promotion"].en.endswith(
+        "and also staff training, management and sales direction."
+    )
+
+
+def test_a_silence_note_needs_a_known_kind(broken: Path) -> None:
+    _replace(broken / "roles.yml", "kind: inference", "kind: guess")
+    with pytest.raises(
+        KnowledgeBaseError, match=r"roles.yml: role 'sales_rep' aspect 'reports_to'"
+    ):
+        load(broken)

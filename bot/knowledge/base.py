@@ -19,6 +19,9 @@ NOT_IN_SOURCE = "not_in_source"
 STYLES = ("paragraph", "item", "quote")
 KINDS = ("fact", "gap")
 SILENCE_KINDS = ("inference", "related")
+# A readiness item is something the article says promotion takes (¶22), or only what the job
+# involves (¶19): the second is never reported as a gap to close before a promotion.
+READINESS_KINDS = ("requirement", "job")
 ENTITY_TYPES = ("role", "competency", "stage", "aspect", "script")
 STAGES = (
     "collect_targets",
@@ -79,6 +82,7 @@ class ChecklistItem:
     entry_id: str
     label: dict[str, str]
     question: dict[str, str] | None = None
+    kind: str = "requirement"  # readiness items: requirement | job
 
     def label_text(self, language: str) -> str:
         return _localized(self.label, language) or self.entry_id
@@ -322,7 +326,9 @@ def _load_item(raw: Any, entries: dict[str, Entry], path: Path, where: str) -> C
     _require(_bilingual(raw.get("label")), path, where, "`label` needs en and zh")
     question = raw.get("question")
     _require(question is None or _bilingual(question), path, where, "`question` needs en and zh")
-    return ChecklistItem(raw["entry"], raw["label"], question)
+    kind = raw.get("kind", "requirement")
+    _require(kind in READINESS_KINDS, path, where, f"`kind` must be one of {READINESS_KINDS}")
+    return ChecklistItem(raw["entry"], raw["label"], question, kind)
 
 
 def _load_checklists(

@@ -116,15 +116,33 @@ def deal_summary(kb: KnowledgeBase, stage: str, done: Sequence[int], language: s
 
 
 def readiness_summary(kb: KnowledgeBase, yes: Sequence[int], language: str) -> Answer:
-    """Strengths and gaps against a sales manager's functions, cited, and what is not covered."""
-    strengths = [item for index, item in enumerate(kb.readiness) if index in yes]
-    gaps = [item for index, item in enumerate(kb.readiness) if index not in yes]
+    """Strengths and gaps against what the article says promotion takes (¶22), then what the job
+    involves (¶19) as done / not yet, each cited, and what the article does not cover."""
+    answered = [(item, index in yes) for index, item in enumerate(kb.readiness)]
+    required = [(item, done) for item, done in answered if item.kind == "requirement"]
+    strengths = [item for item, done in required if done]
+    gaps = [item for item, done in required if not done]
     none_yet = [{"type": "paragraph", "text": text("none_yet", language)}]
     blocks = _checklist_blocks(kb, text("strengths", language), strengths, language) or [
         {"type": "heading", "text": text("strengths", language)},
         *none_yet,
     ]
     blocks += _checklist_blocks(kb, text("gaps", language), gaps, language)
+    job = [
+        text(
+            "job_item",
+            language,
+            item=_item_line(kb, item, language),
+            done=text("job_done" if done else "job_not_yet", language),
+        )
+        for item, done in answered
+        if item.kind == "job"
+    ]
+    if job:
+        blocks += [
+            {"type": "heading", "text": text("job_involves", language)},
+            {"type": "list", "items": job},
+        ]
     blocks.append({"type": "paragraph", "text": kb.text_of(kb.readiness_not_covered, language)})
     entries = kb.entries_of(tuple(dict.fromkeys(item.entry_id for item in kb.readiness)))
     return make_answer(

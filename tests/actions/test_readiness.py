@@ -22,15 +22,24 @@ def test_last_answer_ends_the_form(dispatcher, make_tracker) -> None:
 
 
 def test_summary_gives_strengths_gaps_and_what_is_not_covered(dispatcher, make_tracker) -> None:
-    tracker = make_tracker(slots={"language": "en", "checklist_done": [0, 1]})
+    tracker = make_tracker(slots={"language": "en", "checklist_done": [0, 4]})
     events = ActionReadinessSummary().run(dispatcher, tracker, {})
     assert events[1] == SlotSet("checklist_answer", None)
     text = dispatcher.messages[0]["text"]
     assert "**Strengths:**\n\n- A track record that proves your skills (Source: ¶22)\n" in text
     assert (
-        "**Gaps to work on:**\n\n- Managing people and the sales direction (Source: ¶22)\n" in text
+        "**Gaps to work on:**\n\n- Staff training (Source: ¶22)\n"
+        "- Managing people and the sales direction (Source: ¶22)\n" in text
     )
-    assert "- Assessing sales performance (Source: ¶19)" in text
+    gaps = text.split("**Gaps to work on:**")[1].split("**What the job involves")[0]
+    assert "¶19" not in gaps, "a sales manager's functions (¶19) are not promotion criteria"
+    assert (
+        "**What the job involves (the article lists these as a sales manager's functions, not as"
+        " conditions for promotion):**\n\n"
+        "- Setting targets, quotas, plans and budgets (Source: ¶19): not yet\n"
+        "- Recruiting salespeople (Source: ¶19): done before\n"
+        "- Assessing sales performance (Source: ¶19): not yet\n"
+    ) in text
     assert "The article does not cover how long a promotion takes" in text
     assert text.endswith("_Source: ¶19, ¶22_")
 

@@ -244,10 +244,10 @@ def _load_entry(raw: Any, path: Path, index: int) -> Entry:
     )
     note = raw.get("note")
     _require(
-        (kind == "gap") == (note is not None),
+        kind != "gap" or note is not None,
         path,
         where,
-        "a gap needs a `note` (en and zh) saying what the article leaves out, and only a gap",
+        "a gap needs a `note` (en and zh) saying what the article leaves out",
     )
     _require(note is None or _bilingual(note), path, where, "`note` needs en and zh")
     return Entry(

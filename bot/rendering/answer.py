@@ -74,6 +74,9 @@ def entry_blocks(entries: Sequence[Entry], language: str) -> list[dict[str, Any]
                 blocks.append({"type": "list", "items": [entry.text(language)]})
         else:
             blocks.append({"type": "paragraph", "text": entry.text(language)})
+        if entry.kind != "gap" and entry.note:  # our remark on what the span leaves out
+            note = text("our_note", language, note=entry.note_text(language))
+            blocks.append({"type": "paragraph", "text": note})
     return blocks
 
 

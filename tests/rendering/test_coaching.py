@@ -1,12 +1,13 @@
+from bot.rendering.answer import comparison_answer
 from bot.rendering.coaching import clarification, deal_summary, step_question
 
 
-def test_every_step_done_hands_over_to_the_negotiation(kb) -> None:
+def test_every_step_done_quotes_only_what_the_article_says_next(kb) -> None:
     answer = deal_summary(kb, "product_delivery", [0, 1, 2, 3], "en")
     assert answer["blocks"][0] == {
         "type": "paragraph",
-        "text": "You have done every step the article gives for this stage. It says the rest "
-        "comes down to the negotiation:",
+        "text": "You have done every step the article gives for this stage. On what follows, it "
+        "says only this:",
     }
     assert answer["blocks"][1]["text"].startswith("The exact order quantities")
     assert answer["blocks"][2] == {"type": "heading", "text": "Already done:"}
@@ -25,3 +26,13 @@ def test_clarification_keeps_at_most_three_guesses(kb) -> None:
     text, buttons = clarification(["ask_drive", "ask_tenacity", "help", "ask_more"], "en")
     assert text == "Sorry, I'm not sure what you mean. Did you mean:"
     assert [b["payload"] for b in buttons] == ["/ask_drive", "/ask_tenacity", "/help", "/help"]
+
+
+def test_difference_two_says_it_gives_only_the_regional_managers_side(kb) -> None:
+    answer = comparison_answer(kb, ["regional_manager", "sales_manager"], "zh-Hant")
+    texts = [block.get("text") for block in answer["blocks"]]
+    position = texts.index("區別二:職責不同。")
+    assert (
+        texts[position + 1]
+        == "說明:文章在這個標題下只寫了區域經理的職責(第26段),沒有列出銷售經理這一方。"
+    )

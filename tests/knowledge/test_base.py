@@ -19,9 +19,16 @@ from bot.knowledge.base import (
 )
 from bot.knowledge.source import EDITS, normalize_characters, paragraphs, received_paragraphs
 
-# Titles repeated from the site (1, 2, 21) and the rhetorical opening (3–5) carry no coaching
-# content; every other paragraph must be cited by some entry.
-NOT_SUBSTANTIVE = {1, 2, 3, 4, 5, 21}
+# Sentences that carry no content of the article's own: the site's repeated titles (¶1, ¶2, ¶21),
+# its sign-off, and headings that only introduce the next paragraphs.
+NOT_CONTENT = {
+    "銷售員和銷售經理的區別是什麼",
+    "那麼銷售員和銷售經理的區別是什麼?",
+    "下面,就隨我一起去看看吧,希望您能滿意,謝謝。",
+    "銷售和銷售經理有哪些區別",
+}
+# A sentence counts as covered when at least this share of its characters is quoted by entries.
+COVERED_SHARE = 0.25
 
 
 def _squash(text: str) -> str:
@@ -67,9 +74,40 @@ def test_the_raw_text_check_catches_an_unlisted_change() -> None:
     assert _unexplained_changes(received, cleaned, start, start + 4) != []
 
 
-def test_every_substantive_paragraph_is_cited(kb: KnowledgeBase) -> None:
-    cited = {number for entry in kb.entries.values() for number in entry.paragraphs}
-    assert set(paragraphs()) - NOT_SUBSTANTIVE - cited == set()
+def _sentences(paragraph: str) -> list[tuple[int, int]]:
+    bounds = [0] + [m.end() for m in re.finditer(r"[。!?;!?]", paragraph)] + [len(paragraph)]
+    return [(start, end) for start, end in zip(bounds, bounds[1:], strict=False) if end > start]
+
+
+def _uncovered_sentences(kb: KnowledgeBase) -> list[str]:
+    uncovered = []
+    for number, paragraph in paragraphs().items():
+        text = _squash(paragraph)
+        quoted = [False] * len(text)
+        for entry in kb.entries.values():
+            for part in entry.zh.split("……") if number in entry.paragraphs else []:
+                start = text.find(_squash(part))
+                if start >= 0:
+                    quoted[start : start + len(_squash(part))] = [True] * len(_squash(part))
+        for start, end in _sentences(text):
+            sentence = text[start:end]
+            if sentence not in NOT_CONTENT and sum(quoted[start:end]) < COVERED_SHARE * len(
+                sentence
+            ):
+                uncovered.append(f"¶{number}: {sentence}")
+    return uncovered
+
+
+def test_every_sentence_of_the_article_is_in_the_knowledge_base(kb: KnowledgeBase) -> None:
+    assert _uncovered_sentences(kb) == []
+
+
+def test_a_sentence_left_out_is_found(kb: KnowledgeBase) -> None:
+    entries = {key: entry for key, entry in kb.entries.items() if key != "tenacity.sales_go_first"}
+    smaller = KnowledgeBase(
+        entries, {}, kb.roles, [], {}, kb.terms, kb.stalled_deal, kb.readiness, {}
+    )
+    assert _uncovered_sentences(smaller) == ["¶14: 產品未動,銷售先行。"]
 
 
 def test_every_entry_is_reachable_from_an_intent_or_action(kb: KnowledgeBase) -> None:

@@ -1,39 +1,45 @@
 from rasa_sdk.events import SlotSet
 
 from actions.answer_topic import ActionAnswerTopic
-from bot.rendering.answer import topic_answer
-from bot.rendering.markdown import to_markdown
+
+SHORT_FOLLOW_UP_ZH_HANS = (
+    "**跟踪力:持续跟进客户**\n\n"
+    "> 销售不跟踪,终将一场空\n>\n> — 文章引述这句话出自富士康老板郭台铭。\n\n"
+    "有的销售人员,工作表面上很积极主动,但是工作了很长时间仍然没有客户落单,"
+    "一个重要的原因就是缺乏持久的跟踪。\n\n"
+    "产品送达之后到商务谈判之前这个阶段,却成了大多数销售人员业务搁浅的滑铁卢。"
+    "缺乏跟踪是业务徘徊不前的根本原因所在。\n\n"
+    "_出处:第7段、第8段_"
+)
+SHORT_FOLLOW_UP_ENTRIES = ["follow_up.quote", "follow_up.why_it_matters", "follow_up.stall_point"]
 
 
-def test_short_answer_in_the_users_script_with_citation(kb, dispatcher, make_tracker) -> None:
+def test_short_answer_in_the_users_script_with_citation(dispatcher, make_tracker) -> None:
     tracker = make_tracker("ask_follow_up", slots={"language": "zh-Hans", "roles": ["sales_rep"]})
     events = ActionAnswerTopic().run(dispatcher, tracker, {})
-    expected = topic_answer(kb, kb.topics["follow_up"], "zh-Hans")
     assert events == [
         SlotSet("topic", "follow_up"),
         SlotSet("roles", None),
-        SlotSet("last_answer", {"id": "topic.follow_up", "entry_ids": expected["entry_ids"]}),
+        SlotSet("last_answer", {"id": "topic.follow_up", "entry_ids": SHORT_FOLLOW_UP_ENTRIES}),
     ]
-    assert dispatcher.messages == [
-        {
-            "text": to_markdown(expected),
-            "buttons": [
-                {"title": "再详细一点", "payload": "/ask_more"},
-                {"title": "卡住的单子", "payload": "/describe_stalled_deal"},
-                {"title": "👍", "payload": "/feedback_positive"},
-                {"title": "👎", "payload": "/feedback_negative"},
-            ],
-            "elements": [],
-            "custom": {"sales_coach": expected},
-            "template": None,
-            "response": None,
-            "image": None,
-            "attachment": None,
-        }
+    [message] = dispatcher.messages
+    assert message["text"] == SHORT_FOLLOW_UP_ZH_HANS
+    assert message["buttons"] == [
+        {"title": "再详细一点", "payload": "/ask_more"},
+        {"title": "卡住的单子", "payload": "/describe_stalled_deal"},
+        {"title": "👍", "payload": "/feedback_positive"},
+        {"title": "👎", "payload": "/feedback_negative"},
     ]
-    text = dispatcher.messages[0]["text"]
-    assert text.startswith("**跟踪力:持续跟进客户**\n\n> 销售不跟踪,终将一场空")
-    assert text.endswith("_出处:第7段、第8段_")
+    answer = message["custom"]["sales_coach"]
+    assert (answer["id"], answer["kind"], answer["language"], answer["topic"]) == (
+        "topic.follow_up",
+        "answer",
+        "zh-Hans",
+        "follow_up",
+    )
+    assert answer["citations"] == [7, 8]
+    assert answer["entry_ids"] == SHORT_FOLLOW_UP_ENTRIES
+    assert answer["buttons"] == message["buttons"]
 
 
 def test_english_answer_cites_paragraphs(dispatcher, make_tracker) -> None:

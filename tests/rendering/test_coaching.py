@@ -22,10 +22,16 @@ def test_step_question_in_simplified_chinese(kb) -> None:
     assert [b["title"] for b in buttons] == ["是的", "还没", "停止"]
 
 
-def test_clarification_keeps_at_most_three_guesses(kb) -> None:
-    text, buttons = clarification(["ask_drive", "ask_tenacity", "help", "ask_more"], "en")
+def test_clarification_keeps_three_guesses_and_one_way_out(kb) -> None:
+    guesses = ["ask_drive", "help", "ask_tenacity", "ask_commitment", "ask_communication"]
+    text, buttons = clarification(guesses, "en")
     assert text == "Sorry, I'm not sure what you mean. Did you mean:"
-    assert [b["payload"] for b in buttons] == ["/ask_drive", "/ask_tenacity", "/help", "/help"]
+    assert [b["payload"] for b in buttons] == [
+        "/ask_drive",
+        "/ask_tenacity",
+        "/ask_commitment",
+        "/help",
+    ]
 
 
 def test_difference_two_says_it_gives_only_the_regional_managers_side(kb) -> None:

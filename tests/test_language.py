@@ -6,7 +6,7 @@ from bot.language import detect_language, script_of
 
 @pytest.fixture(scope="module")
 def terms(kb) -> list[str]:
-    return [term.text for term in term_list(kb)]
+    return [term.text for term in term_list(kb.terms)]
 
 
 @pytest.mark.parametrize(

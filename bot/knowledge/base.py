@@ -496,10 +496,17 @@ class Term:
     text: str
 
 
-def term_list(kb: KnowledgeBase) -> list[Term]:
+@lru_cache(maxsize=1)
+def user_terms() -> dict[str, dict[str, dict[str, list[str]]]]:
+    """Only `terms.yml`: what the NLU needs, so that an error elsewhere in the knowledge base
+    cannot stop the Rasa server."""
+    return _load_terms(KNOWLEDGE_DIR / "terms.yml")
+
+
+def term_list(by_entity: dict[str, dict[str, dict[str, list[str]]]]) -> list[Term]:
     """Every term in all three scripts: Simplified forms are derived from Traditional ones."""
     terms = []
-    for entity, values in kb.terms.items():
+    for entity, values in by_entity.items():
         for value, by_language in values.items():
             written = by_language["en"] + by_language["zh"]
             derived = [in_script(text, "zh-Hans") for text in by_language["zh"]]

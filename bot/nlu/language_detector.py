@@ -11,7 +11,7 @@ from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 
-from bot.knowledge.base import knowledge_base, term_list
+from bot.knowledge.base import term_list, user_terms
 from bot.language import detect_language
 from bot.nlu.rule_extractor import RuleBasedExtractor
 
@@ -22,7 +22,7 @@ class LanguageDetector(RuleBasedExtractor):
 
     @cached_property
     def _domain_terms(self) -> list[str]:
-        return [term.text for term in term_list(knowledge_base())]
+        return [term.text for term in term_list(user_terms())]
 
     def extract(self, text: str) -> list[dict[str, Any]]:
         language = detect_language(text, self._domain_terms)

@@ -14,14 +14,14 @@ import jieba
 import spacy
 from spacy.language import Language
 
-from bot.knowledge.base import knowledge_base, term_list
+from bot.knowledge.base import term_list, user_terms
 
 ACRONYM = re.compile(r"^[A-Z]{2,4}$")
 
 
 @lru_cache(maxsize=1)
 def build_pipeline() -> Language:
-    terms = term_list(knowledge_base())
+    terms = term_list(user_terms())
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
     # jieba's dictionary is mostly Simplified: without our terms it splits 業務員想 into 業務員想.
     # This changes jieba's process-wide dictionary, which only this pipeline uses.

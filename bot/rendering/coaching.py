@@ -154,8 +154,7 @@ def clarification(intents: Sequence[str], language: str) -> tuple[str, Buttons]:
     """ "Did you mean …?" with up to three guesses and a way out."""
     guesses = [intent for intent in intents if intent != "help"][:3]  # the way out is help
     buttons = [
-        {"title": text(f"intent.{intent}", language), "payload": f"/{intent}"}
-        for intent in guesses
+        {"title": text(f"intent.{intent}", language), "payload": f"/{intent}"} for intent in guesses
     ]
     buttons.append({"title": text("button.something_else", language), "payload": "/help"})
     return text("clarify", language), buttons

@@ -144,7 +144,7 @@ def test_entries_are_shown_in_the_users_script(kb: KnowledgeBase) -> None:
 
 
 def test_terms_include_derived_simplified_forms(kb: KnowledgeBase) -> None:
-    texts = {(t.entity, t.value, t.text) for t in term_list(kb)}
+    texts = {(t.entity, t.value, t.text) for t in term_list(kb.terms)}
     assert ("role", "regional_manager", "区域经理") in texts
     assert ("role", "regional_manager", "區域經理") in texts
     assert ("role", "account_manager", "AM") in texts
@@ -253,3 +253,18 @@ def test_a_silence_note_needs_a_known_kind(broken: Path) -> None:
         KnowledgeBaseError, match=r"roles.yml: role 'sales_rep' aspect 'reports_to'"
     ):
         load(broken)
+
+
+def test_the_nlu_reads_only_the_terms(monkeypatch: pytest.MonkeyPatch, broken: Path) -> None:
+    """A typo in checklists.yml must not stop the NLU (and with it the Rasa server)."""
+    import bot.knowledge.base as base
+
+    (broken / "checklists.yml").write_text("stalled_deal: [", encoding="utf-8")
+    monkeypatch.setattr(base, "KNOWLEDGE_DIR", broken)
+    base.user_terms.cache_clear()
+    try:
+        assert "sales_rep" in base.user_terms()["role"]
+        with pytest.raises(KnowledgeBaseError, match="checklists.yml"):
+            load(broken)
+    finally:
+        base.user_terms.cache_clear()

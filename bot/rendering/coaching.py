@@ -10,8 +10,8 @@ from bot.rendering.answer import Answer, citation_text, entry_blocks, make_answe
 from bot.rendering.strings import text
 
 Buttons = list[dict[str, str]]
-# Slack shows at most five buttons: a deal stalls after first contact, so stage 1 is typed.
-STAGE_BUTTONS = STAGES[1:]
+# Every stage is offered: a deal can stall at any of the six (Slack takes 25 buttons a block).
+STAGE_BUTTONS = STAGES
 
 
 WELCOME_TOPICS = ("ask_follow_up", "ask_sales_process", "compare_roles", "ask_promotion", "help")
@@ -19,11 +19,32 @@ WELCOME_TOPICS = ("ask_follow_up", "ask_sales_process", "compare_roles", "ask_pr
 
 def welcome(language: str) -> tuple[str, Buttons]:
     """The first greeting: what the bot does, and five topics to start from."""
-    buttons = [
-        {"title": text(f"intent.{intent}", language), "payload": f"/{intent}"}
-        for intent in WELCOME_TOPICS
+    return text("welcome", language), topic_buttons(language, WELCOME_TOPICS)
+
+
+# Every topic the bot covers, in the order of the README (Slack's App Home shows them all).
+ALL_TOPICS = (
+    "ask_follow_up",
+    "ask_commitment",
+    "ask_communication",
+    "ask_tenacity",
+    "ask_drive",
+    "ask_competencies",
+    "ask_sales_process",
+    "ask_role_duties",
+    "compare_roles",
+    "ask_promotion",
+    "ask_management_offer",
+    "describe_stalled_deal",
+    "ask_promotion_readiness",
+)
+
+
+def topic_buttons(language: str, intents: Sequence[str] = ALL_TOPICS) -> Buttons:
+    """One button per topic, titled in `language`, sending the topic's intent."""
+    return [
+        {"title": text(f"intent.{intent}", language), "payload": f"/{intent}"} for intent in intents
     ]
-    return text("welcome", language), buttons
 
 
 def _yes_no_buttons(language: str) -> Buttons:

@@ -5,7 +5,10 @@ of one `chat.postMessage` call (`text`, optionally `blocks`): every answer is on
 
 Slack limits honoured here (https://api.slack.com/reference/block-kit):
 - 50 blocks per message, 3000 characters per section text, 10 fields per section and 2000
-  characters per field, 75 characters per button label, 2000 characters per button value;
+  characters per field, 25 buttons per actions block, 75 characters per button label, 2000
+  characters per button value, 40,000 characters of message `text`, and about 12,000
+  characters of text in all blocks together (undocumented: `msg_blocks_too_long`);
+- a message that would break any of them anyway is sent as text alone (`fits_slack`);
 - `&`, `<` and `>` must be escaped in mrkdwn, because `<...>` is Slack's link/mention syntax.
 """
 
@@ -15,14 +18,23 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from bot.rendering.coaching import topic_buttons
+from bot.rendering.strings import text as ui_text
+
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 MAX_FIELDS = 10
 MAX_FIELD_TEXT = 2000
-MAX_BUTTONS = 5
+MAX_BUTTONS = 25
 MAX_BUTTON_TEXT = 75
 MAX_BUTTON_VALUE = 2000
 MAX_CONTEXT_TEXT = 2000
+MAX_CONTEXT_ELEMENTS = 10
+# chat.postMessage truncates `text` beyond this.
+MAX_MESSAGE_TEXT = 40_000
+# Not in Slack's reference, but chat.postMessage refuses blocks whose texts add up to about
+# 12,000-13,000 characters (`msg_blocks_too_long`; slackapi/bolt-js#2509, #2867).
+MAX_BLOCKS_TEXT = 12_000
 # Slack shows `text` in notifications and to screen readers when `blocks` are present; messages
 # over 4000 characters get truncated there anyway.
 MAX_FALLBACK_TEXT = 3000
@@ -269,31 +281,70 @@ def _convert_line(line: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+def open_bold(text: str) -> int:
+    """Where the `*bold*` span still open at the end of `text` starts, or -1 when none is open.
+
+    Our mrkdwn has `*` only as bold markers (a span never crosses a line), so markers pair up
+    in order.
+    """
+    start = -1
+    for index, char in enumerate(text):
+        if char == "*":
+            start = index if start < 0 else -1
+        elif char == "\n":
+            start = -1
+    return start
+
+
+def _cut_point(text: str, limit: int) -> int:
+    """Where to cut `text` to keep at most `limit` characters: at a line or word break when one
+    is near, and before a `*bold*` span rather than inside it."""
+    cut = limit
+    for separator in ("\n", " "):
+        position = text.rfind(separator, 0, limit)
+        if position >= limit // 2:
+            cut = position
+            break
+    span = open_bold(text[:cut])
+    if span > limit // 4:  # else the span is long: it is closed and reopened around the cut
+        cut = span
+    return cut
+
+
+def _close_bold(head: str) -> str:
+    # A span too long for one chunk (it starts the chunk): close it here, reopen it after.
+    return head + "*" if open_bold(head) >= 0 else head
+
+
 def truncate(text: str, limit: int) -> str:
-    """Cut `text` to at most `limit` characters, at a line or word break when one is near."""
+    """Cut mrkdwn to at most `limit` characters, at a line or word break when one is near, never
+    leaving a `*bold*` span open."""
     if len(text) <= limit:
         return text
-    cut = text[: limit - len(ELLIPSIS)]
-    for separator in ("\n", " "):
-        position = cut.rfind(separator)
-        if position >= limit // 2:
-            cut = cut[:position]
-            break
-    return cut.rstrip() + ELLIPSIS
+    room = limit - len(ELLIPSIS) - 1  # one for a closing `*`
+    return _close_bold(text[: _cut_point(text, room)].rstrip()) + ELLIPSIS
+
+
+def clip(text: str, limit: int) -> str:
+    """Plain text (a button label) cut to at most `limit` characters."""
+    return text if len(text) <= limit else text[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS
 
 
 def split_text(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
-    """Split mrkdwn into chunks of at most `limit` characters, on line breaks when possible."""
+    """Split mrkdwn into chunks of at most `limit` characters, on line breaks when possible and
+    never inside a `*bold*` span."""
     chunks: list[str] = []
     current = ""
     for line in text.split("\n"):
         while len(line) > limit:
-            head = truncate(line, limit)[: -len(ELLIPSIS)]
+            cut = _cut_point(line, limit - 1)  # one for a closing `*`
+            head, line = line[:cut].rstrip(), line[cut:].lstrip()
+            if open_bold(head) >= 0:
+                head, line = head + "*", "*" + line
             if current:
                 chunks.append(current)
                 current = ""
             chunks.append(head)
-            line = line[len(head) :].lstrip()
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             chunks.append(current)
@@ -405,7 +456,7 @@ def content_blocks(block: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def buttons_block(buttons: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
-    """An `actions` block with at most five buttons whose value is the Rasa payload."""
+    """An `actions` block with at most 25 buttons whose value is the Rasa payload."""
     elements = []
     for button in buttons:
         title = str(button.get("title") or "").strip()
@@ -415,7 +466,7 @@ def buttons_block(buttons: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None
         elements.append(
             {
                 "type": "button",
-                "text": {"type": "plain_text", "text": truncate(title, MAX_BUTTON_TEXT)},
+                "text": {"type": "plain_text", "text": clip(title, MAX_BUTTON_TEXT)},
                 "value": payload[:MAX_BUTTON_VALUE],
                 # action_id must be unique within the message.
                 "action_id": f"sales_coach_button_{len(elements)}",
@@ -437,9 +488,12 @@ def citation_text(answer: Mapping[str, Any]) -> str:
 
 
 def answer_blocks(
-    answer: Mapping[str, Any], buttons: Sequence[Mapping[str, Any]] = ()
+    answer: Mapping[str, Any], buttons: Sequence[Mapping[str, Any]] = (), *, cap: bool = True
 ) -> list[dict[str, Any]]:
-    """Block Kit for a structured answer (`custom.sales_coach`, see docs/architecture.md)."""
+    """Block Kit for a structured answer (`custom.sales_coach`, see docs/architecture.md).
+
+    With `cap`, an answer over 50 blocks is cut (`…`); without, it is left whole for the size
+    guard to send as text."""
     body: list[dict[str, Any]] = []
     title = bold_line(str(answer.get("title") or ""))
     if title:
@@ -458,7 +512,7 @@ def answer_blocks(
         tail.append(actions)
 
     room = MAX_BLOCKS - len(tail)
-    if len(body) > room:
+    if cap and len(body) > room:
         # Keep the message valid; the web widget still has the whole answer.
         body = body[: room - 1] + [section(ELLIPSIS)]
     return body + tail
@@ -486,13 +540,110 @@ def _buttons_fallback(buttons: Sequence[Mapping[str, Any]]) -> str:
     return " · ".join(str(button.get("title")) for button in buttons if button.get("title"))
 
 
+def answer_text(answer: Mapping[str, Any]) -> str:
+    """The whole structured answer as mrkdwn text (for a message that cannot have blocks)."""
+    parts = [bold_line(str(answer.get("title") or ""))]
+    for block in answer.get("blocks") or []:
+        if not isinstance(block, Mapping):
+            continue
+        kind = block.get("type")
+        if kind == "list":
+            items = [str(item) for item in block.get("items") or [] if str(item).strip()]
+            parts.append("\n".join(f"{BULLET} {inline_to_mrkdwn(item)}" for item in items))
+        elif kind == "table":
+            rows = [[str(cell) for cell in row] for row in block.get("rows") or []]
+            parts.append("\n".join(table_to_mrkdwn(block.get("columns") or [], rows)))
+        elif kind == "quote":
+            parts.extend(section["text"]["text"] for section in _quote_blocks(block))
+        elif kind == "field":
+            parts.extend(section["text"]["text"] for section in _field_blocks(block))
+        elif block.get("text"):
+            parts.append(markdown_to_mrkdwn(str(block["text"])))
+    parts.append(inline_to_mrkdwn(citation_text(answer)))
+    return "\n\n".join(part for part in parts if part.strip())
+
+
+def text_only(message: Mapping[str, Any]) -> dict[str, Any] | None:
+    """`chat.postMessage` arguments with no blocks: the whole message as mrkdwn text, and the
+    buttons' titles on a last line (they cannot be clicked, but say what could be asked)."""
+    text = str(message.get("text") or "")
+    answer = sales_coach_answer(message)
+    mrkdwn = markdown_to_mrkdwn(text) if text.strip() else ""
+    if not mrkdwn and answer is not None:
+        mrkdwn = answer_text(answer)
+    buttons = list(message.get("buttons") or message.get("quick_replies") or [])
+    if not buttons and answer is not None:
+        buttons = list(answer.get("buttons") or [])
+    titles = _buttons_fallback(buttons)
+    if titles:
+        room = MAX_MESSAGE_TEXT - len(titles) - 2
+        mrkdwn = f"{truncate(mrkdwn, room)}\n\n{titles}" if mrkdwn else titles
+    return {"text": truncate(mrkdwn, MAX_MESSAGE_TEXT)} if mrkdwn else None
+
+
+def _text_of(element: Mapping[str, Any]) -> str:
+    return str(element.get("text") or "") if isinstance(element, Mapping) else ""
+
+
+def blocks_text_length(value: Any) -> int:
+    """The length of every `text` string inside blocks, added up (what msg_blocks_too_long
+    counts)."""
+    if isinstance(value, Mapping):
+        own = value.get("text")
+        total = len(own) if isinstance(own, str) else 0
+        return total + sum(blocks_text_length(item) for item in value.values())
+    if isinstance(value, list):
+        return sum(blocks_text_length(item) for item in value)
+    return 0
+
+
+def oversized(arguments: Mapping[str, Any]) -> str | None:
+    """Which Slack limit `chat.postMessage` arguments break, or None when they fit."""
+    if len(str(arguments.get("text") or "")) > MAX_MESSAGE_TEXT:
+        return f"text over {MAX_MESSAGE_TEXT} characters"
+    blocks = arguments.get("blocks") or []
+    if len(blocks) > MAX_BLOCKS:
+        return f"{len(blocks)} blocks (at most {MAX_BLOCKS})"
+    if blocks_text_length(blocks) > MAX_BLOCKS_TEXT:
+        return f"blocks with more than {MAX_BLOCKS_TEXT} characters of text"
+    for block in blocks:
+        kind = block.get("type")
+        if len(_text_of(block.get("text") or {})) > MAX_SECTION_TEXT:
+            return f"a {kind} text over {MAX_SECTION_TEXT} characters"
+        fields = block.get("fields") or []
+        if len(fields) > MAX_FIELDS or any(len(_text_of(f)) > MAX_FIELD_TEXT for f in fields):
+            return f"section fields over {MAX_FIELDS} or {MAX_FIELD_TEXT} characters"
+        elements = block.get("elements") or []
+        if kind == "actions":
+            if len(elements) > MAX_BUTTONS:
+                return f"{len(elements)} buttons in one block (at most {MAX_BUTTONS})"
+            for element in elements:
+                if len(_text_of(element.get("text") or {})) > MAX_BUTTON_TEXT:
+                    return f"a button label over {MAX_BUTTON_TEXT} characters"
+                if len(str(element.get("value") or "")) > MAX_BUTTON_VALUE:
+                    return f"a button value over {MAX_BUTTON_VALUE} characters"
+        if kind == "context" and (
+            len(elements) > MAX_CONTEXT_ELEMENTS
+            or any(len(_text_of(element)) > MAX_CONTEXT_TEXT for element in elements)
+        ):
+            return f"context over {MAX_CONTEXT_ELEMENTS} elements or {MAX_CONTEXT_TEXT} characters"
+    return None
+
+
 def render_message(message: Mapping[str, Any]) -> dict[str, Any] | None:
     """The `chat.postMessage` arguments (`text`, maybe `blocks`) for one Rasa bot message.
 
     Returns None when the message has nothing this renderer shows (e.g. only an image or a
     custom payload of another kind). Always one Slack message: unlike Rasa's SlackBot, text is
-    not split on blank lines.
+    not split on blank lines. Anything over Slack's limits is sent as text alone.
     """
+    rendered = _render_blocks(message)
+    if rendered is not None and oversized(rendered):
+        return text_only(message)
+    return rendered
+
+
+def _render_blocks(message: Mapping[str, Any]) -> dict[str, Any] | None:
     text = str(message.get("text") or "")
     buttons = list(message.get("buttons") or message.get("quick_replies") or [])
     answer = sales_coach_answer(message)
@@ -500,13 +651,53 @@ def render_message(message: Mapping[str, Any]) -> dict[str, Any] | None:
     if answer is not None:
         buttons = buttons or list(answer.get("buttons") or [])
         fallback = markdown_to_mrkdwn(text) if text.strip() else _answer_fallback(answer)
-        blocks = answer_blocks(answer, buttons)
+        blocks = answer_blocks(answer, buttons, cap=False)
         return {"text": truncate(fallback, MAX_FALLBACK_TEXT), "blocks": blocks}
 
     mrkdwn = markdown_to_mrkdwn(text)
     actions = buttons_block(buttons)
     if actions is None:
         return {"text": mrkdwn} if mrkdwn else None
-    blocks = sections(mrkdwn)[: MAX_BLOCKS - 1] + [actions]
+    blocks = sections(mrkdwn) + [actions]
     fallback = mrkdwn or _buttons_fallback(buttons)
     return {"text": truncate(fallback, MAX_FALLBACK_TEXT), "blocks": blocks}
+
+
+# ---------------------------------------------------------------------------------------------
+# App Home
+# ---------------------------------------------------------------------------------------------
+
+LANGUAGE_NAMES = {"en": "English", "zh-Hans": "简体中文", "zh-Hant": "繁體中文"}
+HOME_BUTTONS_BLOCK_ID = "sales_coach_home"
+
+
+def home_view(language: str, current: str | None = None) -> dict[str, Any]:
+    """The App Home tab (`views.publish`): what the coach does, how to reach it, the language
+    it answers in, and every topic as a button. In `language`; `current` is the language of the
+    person's conversation so far, when there is one."""
+    choices = ", ".join(LANGUAGE_NAMES.values())
+    current_name = LANGUAGE_NAMES.get(current or language, LANGUAGE_NAMES[language])
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Sales Coach"}},
+        section(markdown_to_mrkdwn(ui_text("welcome", language))),
+        section(markdown_to_mrkdwn(ui_text("slack_home_how", language))),
+        {
+            "type": "context",
+            "elements": [
+                mrkdwn_text(
+                    escape_mrkdwn(
+                        ui_text(
+                            "slack_home_language", language, choices=choices, current=current_name
+                        )
+                    )
+                )
+            ],
+        },
+        {"type": "divider"},
+        section(bold_line(ui_text("slack_home_topics", language))),
+    ]
+    actions = buttons_block(topic_buttons(language))
+    if actions is not None:
+        actions["block_id"] = HOME_BUTTONS_BLOCK_ID
+        blocks.append(actions)
+    return {"type": "home", "blocks": blocks}

@@ -32,11 +32,12 @@ def test_the_readiness_check_is_about_promotion(dispatcher, make_tracker) -> Non
     assert events[-1] == SlotSet("topic", "promotion")
 
 
-def test_asks_the_stage_with_five_buttons(dispatcher, make_tracker) -> None:
+def test_asks_the_stage_with_all_six_buttons(dispatcher, make_tracker) -> None:
     ActionAskDealStage().run(dispatcher, make_tracker(slots={"language": "zh-Hant"}), {})
     message = dispatcher.messages[0]
     assert message["text"] == "我們來推動這筆單子。它目前在業務過程的哪個階段?"
     assert message["buttons"] == [
+        {"title": "1. 收集目標客戶", "payload": '/inform{"stage":"collect_targets"}'},
         {"title": "2. 電話溝通", "payload": '/inform{"stage":"phone_contact"}'},
         {"title": "3. 初次拜訪", "payload": '/inform{"stage":"first_visit"}'},
         {"title": "4. 產品送達", "payload": '/inform{"stage":"product_delivery"}'},

@@ -17,9 +17,13 @@ from bot.rendering.slack import (
     answer_blocks,
     buttons_block,
     escape_mrkdwn,
+    home_view,
     markdown_to_mrkdwn,
+    open_bold,
+    oversized,
     render_message,
     split_text,
+    text_only,
     truncate,
 )
 
@@ -182,6 +186,34 @@ def test_truncate_and_split() -> None:
     assert all(len(chunk) <= 300 for chunk in split_text("y" * 1000, 300))
 
 
+def bold_spans_are_whole(chunk: str) -> bool:
+    return all(open_bold(line) == -1 for line in chunk.split("\n"))
+
+
+def test_a_long_line_is_never_split_inside_a_bold_span() -> None:
+    # The cut at 100 characters would fall inside the bold span (which starts at 90).
+    line = "a" * 89 + " *" + "bold words " * 3 + "end* " + "tail " * 30
+    chunks = split_text(line, 100)
+    assert all(len(chunk) <= 100 for chunk in chunks)
+    assert all(bold_spans_are_whole(chunk) for chunk in chunks)
+    assert chunks[1].startswith("*bold words")
+    assert "".join(chunks).replace(" ", "") == line.replace(" ", "")
+
+
+def test_a_bold_span_longer_than_a_chunk_is_closed_and_reopened() -> None:
+    line = "*" + "x" * 250 + "*"
+    chunks = split_text(line, 100)
+    assert all(len(chunk) <= 100 for chunk in chunks)
+    assert all(chunk.startswith("*") and chunk.endswith("*") for chunk in chunks)
+    assert "".join(chunk.strip("*") for chunk in chunks) == "x" * 250
+
+
+def test_truncate_never_leaves_a_bold_span_open() -> None:
+    cut = truncate("intro " * 6 + "*" + "long bold " * 20 + "*", 60)
+    assert len(cut) <= 60 and cut.endswith("…")
+    assert open_bold(cut) == -1
+
+
 # -- Block Kit -----------------------------------------------------------------------------------
 
 
@@ -264,20 +296,106 @@ def test_unknown_block_types_keep_their_text() -> None:
 
 def test_buttons_block() -> None:
     buttons = [
-        {"title": f"Role {n}", "payload": f'/ask_role_duties{{"role":"r{n}"}}'} for n in range(8)
+        {"title": f"Role {n}", "payload": f'/ask_role_duties{{"role":"r{n}"}}'} for n in range(30)
     ]
     block = buttons_block(buttons)
     assert block is not None
     assert block["type"] == "actions"
-    assert len(block["elements"]) == 5
+    assert len(block["elements"]) == 25  # Slack's limit per actions block
+    assert block["elements"][-1]["text"]["text"] == "Role 24"
     first = block["elements"][0]
     assert first["type"] == "button"
     assert first["text"] == {"type": "plain_text", "text": "Role 0"}
     assert first["value"] == '/ask_role_duties{"role":"r0"}'
-    assert len({element["action_id"] for element in block["elements"]}) == 5
+    assert len({element["action_id"] for element in block["elements"]}) == 25
     assert buttons_block([{"title": "no payload"}]) is None
     long = buttons_block([{"title": "t" * 200, "payload": "/x"}])
     assert long is not None and len(long["elements"][0]["text"]["text"]) <= 75
+
+
+def test_stage_question_offers_all_six_stages_in_one_block() -> None:
+    from bot.knowledge.base import knowledge_base
+    from bot.rendering.coaching import deal_stage_question
+
+    text, buttons = deal_stage_question(knowledge_base(), "en")
+    rendered = render_message({"text": text, "buttons": buttons})
+    assert rendered is not None
+    (actions,) = [block for block in rendered["blocks"] if block["type"] == "actions"]
+    titles = [element["text"]["text"] for element in actions["elements"]]
+    assert [title.split(".")[0] for title in titles] == ["1", "2", "3", "4", "5", "6"]
+
+
+# -- size guard ----------------------------------------------------------------------------------
+
+
+def test_oversized_names_each_limit() -> None:
+    assert oversized({"text": "ok", "blocks": [{"type": "section", "text": {"text": "x"}}]}) is None
+    assert "text" in str(oversized({"text": "x" * 40_001}))
+    assert "blocks" in str(oversized({"text": "", "blocks": [{"type": "divider"}] * 51}))
+    long_section = {"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}
+    assert "section" in str(oversized({"blocks": [long_section]}))
+    buttons = [{"type": "button", "text": {"text": "b"}, "value": "/x"}] * 26
+    assert "buttons" in str(oversized({"blocks": [{"type": "actions", "elements": buttons}]}))
+    fields = [{"type": "mrkdwn", "text": "f"}] * 11
+    assert "fields" in str(oversized({"blocks": [{"type": "section", "fields": fields}]}))
+    many = [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 2500}}] * 5
+    assert "12000" in str(oversized({"blocks": many}))
+
+
+def test_a_huge_answer_falls_back_to_text_that_keeps_it_all() -> None:
+    # 60 long paragraphs: more than 50 blocks' worth, and more than 40,000 characters.
+    paragraphs = [f"Paragraph {n} **key point {n}** " + "word " * 150 for n in range(60)]
+    answer = {
+        "title": "Huge",
+        "blocks": [{"type": "paragraph", "text": text} for text in paragraphs],
+        "citation_text": "Source: ¶1",
+        "buttons": [{"title": "Tell me more", "payload": "/ask_more"}],
+    }
+    rendered = render_message({"text": "", "custom": {"sales_coach": answer}})
+    assert rendered is not None and set(rendered) == {"text"}
+    text = rendered["text"]
+    assert len(text) <= 40_000 and text.endswith("\n\nTell me more")
+    assert text.startswith("*Huge*\n\nParagraph 0 *key point 0*")
+    assert all(open_bold(line) == -1 for line in text.split("\n"))
+    # Well under 50 blocks but over the blocks' total text: text too.
+    twelve = [{"type": "paragraph", "text": "word " * 500} for _ in range(6)]
+    rendered = render_message({"custom": {"sales_coach": {"title": "T", "blocks": twelve}}})
+    assert rendered is not None and set(rendered) == {"text"}
+    # An ordinary answer keeps its blocks.
+    small = render_message({"text": "", "custom": {"sales_coach": TOPIC}})
+    assert small is not None and "blocks" in small and oversized(small) is None
+
+
+def test_text_only_keeps_the_whole_structured_answer() -> None:
+    rendered = text_only({"custom": {"sales_coach": COMPARISON}})
+    assert rendered is not None and set(rendered) == {"text"}
+    text = rendered["text"]
+    assert text.startswith("*Sales manager vs Account manager: how they differ*")
+    assert "• Sales manager: A *department* or a group." in text
+    assert "The main difference is in their *functions*." in text
+    assert text.rstrip().endswith("Source: ¶18, ¶19")
+
+
+# -- App Home ------------------------------------------------------------------------------------
+
+
+def test_home_view_in_each_language() -> None:
+    english = home_view("en")
+    assert english["type"] == "home"
+    texts = json.dumps(english, ensure_ascii=False)
+    assert "/coach" in texts and "English, 简体中文, 繁體中文" in texts
+    (actions,) = [block for block in english["blocks"] if block["type"] == "actions"]
+    payloads = [element["value"] for element in actions["elements"]]
+    assert "/ask_follow_up" in payloads and "/describe_stalled_deal" in payloads
+    assert len(payloads) == 13 and oversized(english) is None
+    traditional = json.dumps(home_view("zh-Hant", "zh-Hant"), ensure_ascii=False)
+    assert (
+        "主題" in traditional
+        and "跟進客戶" in traditional
+        and "目前跟你用的是:繁體中文" in traditional
+    )
+    simplified = json.dumps(home_view("zh-Hans", "zh-Hans"), ensure_ascii=False)
+    assert "主题" in simplified and "跟进客户" in simplified
 
 
 # -- whole messages ------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ Sales Coach is running.
   REST:         curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"hi"}'
   socket.io:    http://localhost:$RASA_PORT/socket.io
   Actions:      http://localhost:$ACTIONS_PORT/webhook
-  Slack:        http://localhost:$RASA_PORT/webhooks/slack/webhook (when SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set; see docs/slack.md)
+  Slack:        Socket Mode when SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set; webhook http://localhost:$RASA_PORT/webhooks/slack/webhook when SLACK_SIGNING_SECRET is set (docs/slack.md)
 Press Ctrl-C to stop.
 MSG
 wait $rasa_pid

@@ -74,6 +74,7 @@ COMPARISON_MESSAGE: dict[str, Any] = {
 def no_slack_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
     monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
+    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
 
 
 @pytest.mark.usefixtures("no_slack_env")
@@ -551,17 +552,34 @@ async def test_text_with_buttons_is_one_message(fake_slack: FakeSlackApi) -> Non
     (post,) = fake_slack.posts
     assert post["text"] == "Pick one"
     assert [block["type"] for block in post["blocks"]] == ["section", "actions"]
-    assert len(post["blocks"][1]["elements"]) == 5
+    titles = [element["text"]["text"] for element in post["blocks"][1]["elements"]]
+    assert titles == [f"Option {n}" for n in range(7)]  # up to 25 in one block
 
 
-async def test_invalid_blocks_fall_back_to_text(fake_slack: FakeSlackApi) -> None:
-    fake_slack.errors.append("invalid_blocks")
+@pytest.mark.parametrize("error", ["invalid_blocks", "msg_blocks_too_long", "internal_error"])
+async def test_any_refused_message_with_blocks_falls_back_to_text(
+    fake_slack: FakeSlackApi, error: str
+) -> None:
+    fake_slack.errors.append(error)
     output = _bot(fake_slack, "C0CHAN001", "1.000001")
     await output.send_response("C0CHAN001_1.000001", dict(COMPARISON_MESSAGE))
     first, second = fake_slack.posts
     assert "blocks" in first and "blocks" not in second
-    assert second["text"] == first["text"]
+    # The whole message as text, its buttons' titles last.
+    assert second["text"] == (
+        "*Sales manager vs account manager*\n\nThey *differ* in scope.\n\nSource: ¶13, ¶15"
+        "\n\nCompare roles"
+    )
     assert second["thread_ts"] == "1.000001"
+
+
+async def test_an_oversized_message_is_posted_as_text_at_once(fake_slack: FakeSlackApi) -> None:
+    output = _bot(fake_slack, "C0CHAN001", "1.000001")
+    long_text = "\n\n".join(f"Paragraph {n}: " + "word " * 400 for n in range(10))
+    await output.send_response("C0CHAN001_1.000001", {"text": long_text, "buttons": []})
+    (post,) = fake_slack.posts  # no refused first attempt
+    assert "blocks" not in post
+    assert post["text"].startswith("Paragraph 0: word") and "Paragraph 9:" in post["text"]
 
 
 async def test_rate_limited_posts_are_retried(fake_slack: FakeSlackApi) -> None:

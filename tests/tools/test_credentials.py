@@ -10,3 +10,11 @@ def test_slack_is_added_only_with_both_secrets_from_the_environment() -> None:
     }
     assert config["bot.channels.web.WebChatSocketIOInput"]["session_persistence"] is True
     assert "rest" in config
+
+
+def test_slack_is_added_for_socket_mode_with_an_app_token() -> None:
+    config = credentials({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"})
+    assert config["bot.channels.slack.SalesCoachSlackInput"] == {
+        "slack_api_base_url": "https://slack.com/api/",
+    }
+    assert "bot.channels.slack.SalesCoachSlackInput" not in credentials({"SLACK_APP_TOKEN": "x"})

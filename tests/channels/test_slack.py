@@ -655,14 +655,38 @@ async def test_reply_from_the_webhook_goes_to_the_mention_thread(
 # -- docs/slack.md -------------------------------------------------------------------------------
 
 
-def test_the_documented_manifest_matches_the_channel() -> None:
+def test_the_documented_manifests_match_the_channel() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "slack.md").read_text(encoding="utf-8")
-    manifest = yaml.safe_load(re.search(r"```yaml\n(.*?)```", doc, re.S).group(1))
-    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert {"app_mentions:read", "chat:write", "im:history", "im:read", "im:write"} <= scopes
-    events = manifest["settings"]["event_subscriptions"]
-    assert set(events["bot_events"]) == {"app_mention", "message.im"}
+    socket_mode, events_api = [
+        yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", doc, re.S)[:2]
+    ]
+    scopes = set(socket_mode["oauth_config"]["scopes"]["bot"])
+    assert {
+        "app_mentions:read",
+        "chat:write",
+        "commands",
+        "im:history",
+        "im:read",
+        "im:write",
+        "reactions:write",
+    } <= scopes
+    settings = socket_mode["settings"]
+    assert settings["socket_mode_enabled"] is True
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "app_home_opened",
+        "app_mention",
+        "message.im",
+    }
+    assert settings["interactivity"] == {"is_enabled": True}
+    assert "request_url" not in settings["event_subscriptions"]
+    features = socket_mode["features"]
+    assert features["app_home"]["messages_tab_enabled"] is True
+    assert features["app_home"]["home_tab_enabled"] is True
+    assert [command["command"] for command in features["slash_commands"]] == ["/coach"]
+
     url = "https://YOUR-HOST/webhooks/slack/webhook"
-    assert events["request_url"] == url
-    assert manifest["settings"]["interactivity"] == {"is_enabled": True, "request_url": url}
-    assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+    assert events_api["settings"]["socket_mode_enabled"] is False
+    assert events_api["settings"]["event_subscriptions"]["request_url"] == url
+    assert events_api["settings"]["interactivity"] == {"is_enabled": True, "request_url": url}
+    assert events_api["features"]["slash_commands"][0]["url"] == url
+    assert "connections:write" in doc  # the app-level token's scope

@@ -745,6 +745,9 @@ class SalesCoachSlackInput(SlackInput):
                     return response.json({"challenge": body.get("challenge", "")})
                 kind, payload = "events_api", body
             elif content_type == "application/x-www-form-urlencoded":
+                if request.form.get("ssl_check"):
+                    # Slack checks a slash command URL's certificate with such a request.
+                    return response.text("")
                 if request.form.get("command"):
                     # Slash commands come as plain form fields.
                     kind = "slash_commands"

@@ -214,6 +214,12 @@ async def test_coach_command(
     assert post["channel"] == "U0CMD0001" and "thread_ts" not in post
 
 
+async def test_slacks_ssl_check_is_answered(webhook: ServedWebhook) -> None:
+    status, body, _ = await webhook.client.command({"ssl_check": "1", "token": "t"})
+    assert (status, body) == (200, "")
+    assert await webhook.wait_for_messages(1, timeout=0.3) == []
+
+
 async def test_other_commands_are_ignored(webhook: ServedWebhook) -> None:
     status, body, _ = await webhook.client.command(slash_command_payload("x", command="/other"))
     assert (status, body) == (200, "")

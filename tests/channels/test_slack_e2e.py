@@ -164,6 +164,25 @@ class SlackE2E:
         assert tracker is not None, f"no conversation {sender_id!r}"
         return [event.text for event in tracker.events if isinstance(event, UserUttered)]
 
+    async def wait_for_post(
+        self,
+        channel: str,
+        thread_ts: str | None,
+        after: int,
+        test: Callable[[dict[str, Any]], bool],
+        timeout: float = REPLY_TIMEOUT,
+    ) -> dict[str, Any]:
+        """The first post to `channel` / `thread_ts` after the first `after` posts that passes
+        `test` (a turn's messages come one by one)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for post in self.slack.posts[after:]:
+                if post.get("channel") == channel and post.get("thread_ts") == thread_ts:
+                    if test(post):
+                        return post
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"no matching post among {self.slack.posts[after:]}")
+
     async def envelope(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Send a Socket Mode envelope; returns the app's acknowledgement (within 3 s)."""
         envelope_id = await self.slack.send_envelope(kind, payload)
@@ -359,9 +378,10 @@ async def test_button_click_reaches_the_bot_and_finishes_the_message(e2e: SlackE
 
     # Someone else in the thread: told so, privately; nothing reaches the bot.
     before = len(e2e.slack.posts)
+    ephemerals = len(e2e.slack.of("chat.postEphemeral"))
     other = click_on(e2e, greeting, button, "U0E2E0006", block_id)
     assert (await e2e.client.interaction(other))[0] == 200
-    (note,) = await e2e.slack.wait_for("chat.postEphemeral")
+    note = (await e2e.slack.wait_for("chat.postEphemeral", ephemerals + 1))[ephemerals]
     assert note["user"] == "U0E2E0006" and "<@U0E2E0005>" in note["text"]
     assert await e2e.replies(channel, mention_ts, before, timeout=1) == []
     assert await e2e.user_texts(f"{channel}_{mention_ts}") == ["hi"]
@@ -371,8 +391,8 @@ async def test_button_click_reaches_the_bot_and_finishes_the_message(e2e: SlackE
     assert (await e2e.client.interaction(click))[0] == 200
     assert await e2e.replies(channel, mention_ts, before)
     assert (await e2e.user_texts(f"{channel}_{mention_ts}"))[-1] == button["value"]
-    (update,) = e2e.slack.of("chat.update")
-    assert update["ts"] == click["message"]["ts"] and update["channel"] == channel
+    update = next(u for u in e2e.slack.of("chat.update") if u["ts"] == click["message"]["ts"])
+    assert update["channel"] == channel
     assert not [block for block in update["blocks"] if block["type"] == "actions"]
     assert update["blocks"][-1]["elements"][0]["text"] == (
         f"✅ <@U0E2E0005>: *{button['text']['text']}*"
@@ -451,16 +471,17 @@ async def test_socket_mode_answers_again_after_a_dropped_connection(e2e: SlackE2
     before = len(e2e.slack.posts)
     event = message_event("銷售經理跟客戶經理差在哪", user="U0SOC0002", channel="D0SOC0002")
     await e2e.envelope("events_api", event_envelope(event))
-    replies = await e2e.replies("D0SOC0002", None, before)
-    assert "銷售經理" in fields_text(find(replies, lambda post: bool(fields_text(post))))
+    answer = await e2e.wait_for_post("D0SOC0002", None, before, lambda p: bool(fields_text(p)))
+    assert "銷售經理" in fields_text(answer)
 
 
 async def test_stalled_deal_offers_all_six_stages_and_the_choice_is_shown(e2e: SlackE2E) -> None:
     before = len(e2e.slack.posts)
     event = message_event("Coach me on a stalled deal", user="U0SOC0003", channel="D0SOC0003")
     await e2e.envelope("events_api", event_envelope(event))
-    replies = await e2e.replies("D0SOC0003", None, before)
-    question = find(replies, lambda post: len(buttons_of(post)) == 6)
+    question = await e2e.wait_for_post(
+        "D0SOC0003", None, before, lambda post: len(buttons_of(post)) == 6
+    )
     stages = [button["text"]["text"] for button in buttons_of(question)]
     assert [stage.split(".")[0] for stage in stages] == ["1", "2", "3", "4", "5", "6"]
 
@@ -480,12 +501,15 @@ async def test_thumbs_up_is_acknowledged_only_to_the_clicker(e2e: SlackE2E) -> N
     question = "how do I follow up with a customer?"
     mention = mention_event(question, user="U0SOC0004", channel=channel, ts=mention_ts)
     await e2e.envelope("events_api", event_envelope(mention))
-    replies = await e2e.replies(channel, mention_ts, before)
-    answer = find(
-        replies, lambda post: any(b["value"] == "/feedback_positive" for b in buttons_of(post))
+    answer = await e2e.wait_for_post(
+        channel,
+        mention_ts,
+        before,
+        lambda post: any(b["value"] == "/feedback_positive" for b in buttons_of(post)),
     )
     thumbs_up = next(b for b in buttons_of(answer) if b["value"] == "/feedback_positive")
 
+    await asyncio.sleep(1.0)  # the rest of the answer's turn
     before = len(e2e.slack.posts)
     ephemerals = len(e2e.slack.of("chat.postEphemeral"))
     click = click_on(e2e, answer, thumbs_up, "U0SOC0004", actions_block_id(answer))
@@ -508,8 +532,8 @@ async def test_coach_command_answers_in_the_dm_in_the_users_language(e2e: SlackE
     )
     ack = await e2e.envelope("slash_commands", command)
     assert ack["payload"]["text"] == "我會在我們的私訊裡回答你(Sales Coach → 訊息)。"
-    replies = await e2e.replies("U0CMD0002", None, before)
-    fields = fields_text(find(replies, lambda post: bool(fields_text(post))))
+    answer = await e2e.wait_for_post("U0CMD0002", None, before, lambda p: bool(fields_text(p)))
+    fields = fields_text(answer)
     assert "銷售經理" in fields and "客戶經理" in fields
 
     # /coach help: what can be asked, still in Traditional Chinese (the conversation's language).

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -72,6 +73,10 @@ seen_table = sa.Table(
 )
 
 
+# INSERT … ON CONFLICT DO NOTHING: all keys of a delivery in one transaction.
+_UPSERT_DIALECTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
 class DatabaseKeys:
     """Seen keys in a SQL table, in front of an in-memory set for this process's own repeats.
 
@@ -91,20 +96,30 @@ class DatabaseKeys:
         now = time.time()
         try:
             self._purge(now)
-            for key in keys:
-                duplicate = self._insert(key, now) or duplicate
+            duplicate = self._insert_all(keys, now) or duplicate
         except SQLAlchemyError as error:
             logger.error("Slack de-duplication table unavailable: %s", error.__class__.__name__)
         return duplicate
 
-    def _insert(self, key: str, now: float) -> bool:
-        """Insert `key` (its own transaction); True when it was there already."""
-        try:
+    def _insert_all(self, keys: list[str], now: float) -> bool:
+        """Insert `keys` in one transaction; True when any was there already."""
+        dialect = self.engine.dialect.name
+        if dialect in _UPSERT_DIALECTS:
+            insert = _UPSERT_DIALECTS[dialect](seen_table).on_conflict_do_nothing()
             with self.engine.begin() as connection:
-                connection.execute(seen_table.insert().values(key=key, seen_at=now))
-        except IntegrityError:
-            return True
-        return False
+                inserted = [
+                    connection.execute(insert.values(key=key, seen_at=now)).rowcount for key in keys
+                ]
+            return any(count == 0 for count in inserted)
+        # Other databases: one transaction per key, the primary key refusing a repeat.
+        duplicate = False
+        for key in keys:
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(seen_table.insert().values(key=key, seen_at=now))
+            except IntegrityError:
+                duplicate = True
+        return duplicate
 
     def _purge(self, now: float) -> None:
         if now < self._next_purge:

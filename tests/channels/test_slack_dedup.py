@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
 
+from bot.channels import slack_dedup
 from bot.channels.slack_dedup import (
     KEEP_SECONDS,
     TABLE_NAME,
@@ -19,7 +21,12 @@ from bot.channels.slack_dedup import (
 )
 
 
-def test_keys_outlive_the_process_that_saw_them(tmp_path: Path) -> None:
+@pytest.mark.parametrize("upsert", [True, False], ids=["on-conflict", "per-key"])
+def test_keys_outlive_the_process_that_saw_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, upsert: bool
+) -> None:
+    if not upsert:  # what databases without INSERT … ON CONFLICT go through
+        monkeypatch.setattr(slack_dedup, "_UPSERT_DIALECTS", {})
     url = f"sqlite:///{tmp_path / 'seen.db'}"
     before_restart = DatabaseKeys(sa.create_engine(url))
     assert before_restart.seen_before(["event:Ev1", "message:D1:1.2"]) is False

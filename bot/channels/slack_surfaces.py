@@ -26,6 +26,7 @@ WORKING_REACTION = "eyes"  # 👀
 HELP_WORDS = frozenset({"", "help", "?", "？", "幫助", "帮助", "說明", "说明"})
 RESTART_WORDS = frozenset({"restart", "reset", "重新開始", "重新开始", "重來", "重来"})
 FEEDBACK_PAYLOAD_PREFIX = "/feedback_"
+RESTART_MESSAGE = "/restart"
 
 
 def command_message(text: str) -> str:
@@ -35,7 +36,7 @@ def command_message(text: str) -> str:
         return "/help"
     if words.lower() in RESTART_WORDS:
         # Slack keeps `/restart` for itself (RasaHQ/rasa#7256): Rasa's restart intent.
-        return "/restart"
+        return RESTART_MESSAGE
     return words
 
 

@@ -13,6 +13,10 @@ from typing import Any
 
 import pytest
 from rasa.core.channels.channel import UserMessage
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Sanic
 
 from bot.channels.slack import MAX_TURN_TEXT, SalesCoachSlackInput
@@ -34,6 +38,7 @@ from .fake_slack import (
     slash_command_payload,
 )
 
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 ANSWER_BLOCKS: list[dict[str, Any]] = [
     {"type": "section", "text": {"type": "mrkdwn", "text": "*Following up*"}},
     {"type": "context", "elements": [{"type": "mrkdwn", "text": "Source: ¶7"}]},
@@ -210,8 +215,36 @@ async def test_coach_command(
     # The person's own conversation, answered in their DM with the app.
     assert (message.text, message.sender_id) == (sent, "U0CMD0001")
     await message.output_channel.send_response(message.sender_id, {"text": "answer"})
-    (post,) = fake_slack.posts
+    (post,) = [post for post in fake_slack.posts if post["text"] == "answer"]
     assert post["channel"] == "U0CMD0001" and "thread_ts" not in post
+
+
+@pytest.mark.parametrize(
+    ("language", "confirmation"),
+    [
+        (None, "OK, starting over; I've forgotten our conversation so far."),
+        ("zh-Hans", "好的,我们重新开始,之前的对话我已经忘了。"),
+    ],
+)
+async def test_coach_restart_is_confirmed_in_the_conversations_language(
+    webhook: ServedWebhook, fake_slack: FakeSlackApi, language: str | None, confirmation: str
+) -> None:
+    domain = Domain.load(str(PROJECT_DIR / "domain.yml"))
+    store = InMemoryTrackerStore(domain)
+    if language:
+        tracker = DialogueStateTracker.from_events("U0CMD0009", [SlotSet("language", language)])
+        await store.save(tracker)
+
+    class Agent:  # what the channel reads from the Rasa app
+        tracker_store = store
+
+    webhook.channel.agent = Agent()
+    fields = slash_command_payload("restart", user="U0CMD0009", channel="C0CMD0001")
+    assert (await webhook.client.command(fields))[0] == 200
+    (message,) = await webhook.wait_for_messages(1)
+    assert message.text == "/restart"
+    (post,) = await fake_slack.wait_for("chat.postMessage")
+    assert post["channel"] == "U0CMD0009" and post["text"].startswith(confirmation)
 
 
 async def test_slacks_ssl_check_is_answered(webhook: ServedWebhook) -> None:

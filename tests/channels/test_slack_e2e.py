@@ -558,7 +558,7 @@ async def test_coach_restart_starts_over(e2e: SlackE2E) -> None:
     assert status == 200 and "direct messages" in body
     (restarted,) = await e2e.replies("U0CMD0003", None, before)
     assert restarted["text"].startswith("OK, starting over")
-    tracker = await e2e.agent.tracker_store.retrieve("U0CMD0003")
+    tracker = await e2e.agent.tracker_store.retrieve_full_tracker("U0CMD0003")
     assert tracker is not None
     assert any(isinstance(event, Restarted) for event in tracker.events)
     assert tracker.get_slot("topic") is None

@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 
 WEB_VENDOR := web/vendor/versions.json
 
-.PHONY: run shell test setup web train lint validate pytest nlu-gate stories bench clean
+.PHONY: run shell test setup web train lint validate pytest nlu-gate stories bench report clean
 
 ## make run: set up if needed, train if data changed, start everything, print where to chat
 run: setup web $(MODEL)
@@ -78,6 +78,10 @@ stories: setup $(MODEL)
 
 bench: setup $(MODEL)
 	$(PY) -m bot.tools.bench
+
+## the trainers' report from the tracker store of endpoints.yml: results/report.html
+report: setup
+	$(PY) -m bot.report --endpoints endpoints.yml --out results/report.html
 
 clean:
 	rm -rf models results .rasa web/vendor web/node_modules

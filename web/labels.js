@@ -4,9 +4,6 @@
 export const LABELS = {
   en: {
     title: "Sales Coach",
-    welcome:
-      "Hi! Ask me how to follow up, keep commitments, compare sales roles… " +
-      "English or 中文 both work.",
     placeholder: "Ask a sales question… 輸入問題…", // bilingual: users write English or Chinese
     send: "Send",
     restart: "Restart",
@@ -25,10 +22,15 @@ export const LABELS = {
     helpful: "Helpful",
     notHelpful: "Not helpful",
     thanks: "Thanks for your feedback",
+    sending: "Sending…",
+    notSent: "Not sent",
+    retry: "Retry",
+    unread: "{count} unread",
+    signInAgain: "Sign in again to chat with {title}",
+    table: "Table",
   },
   "zh-Hant": {
     title: "銷售教練",
-    welcome: "你好!可以問我怎麼跟進客戶、兌現承諾、比較各銷售職位等問題,中文或英文都可以。",
     placeholder: "輸入銷售問題…",
     send: "送出",
     restart: "重新開始",
@@ -47,10 +49,15 @@ export const LABELS = {
     helpful: "有幫助",
     notHelpful: "沒有幫助",
     thanks: "謝謝你的回饋",
+    sending: "傳送中…",
+    notSent: "未送出",
+    retry: "重試",
+    unread: "{count} 則未讀",
+    signInAgain: "請重新登入後再與{title}對話",
+    table: "表格",
   },
   "zh-Hans": {
     title: "销售教练",
-    welcome: "你好!可以问我怎么跟进客户、兑现承诺、比较各销售职位等问题,中文或英文都可以。",
     placeholder: "输入销售问题…",
     send: "发送",
     restart: "重新开始",
@@ -69,6 +76,12 @@ export const LABELS = {
     helpful: "有帮助",
     notHelpful: "没有帮助",
     thanks: "谢谢你的反馈",
+    sending: "发送中…",
+    notSent: "未发送",
+    retry: "重试",
+    unread: "{count} 条未读",
+    signInAgain: "请重新登录后再与{title}对话",
+    table: "表格",
   },
 };
 

@@ -25,20 +25,30 @@ const PURIFY = {
   RETURN_DOM_FRAGMENT: true,
 };
 
-/** Renders bot markdown into a DocumentFragment that is safe to insert. */
-export function renderMarkdown(text) {
+/**
+ * Renders bot markdown into a DocumentFragment that is safe to insert. `tableLabel` names each
+ * table's scrollable region for screen readers, in the widget's language.
+ */
+export function renderMarkdown(text, { tableLabel = "Table" } = {}) {
   const fragment = DOMPurify.sanitize(markdown.parse(String(text ?? "")), PURIFY);
   for (const link of fragment.querySelectorAll("a[href]")) {
     link.target = "_blank";
     link.rel = "noopener noreferrer";
   }
-  // Wide comparison tables scroll sideways on a phone instead of widening the page.
+  // Comparison tables: in a narrow panel each row becomes a card, each cell labelled with its
+  // column's heading (widget.css, data-label); a wide one still scrolls instead of overflowing.
   for (const table of fragment.querySelectorAll("table")) {
+    const headings = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    for (const row of table.querySelectorAll("tbody tr")) {
+      [...row.cells].forEach((cell, index) => {
+        if (headings[index]) cell.dataset.label = headings[index];
+      });
+    }
     const wrap = document.createElement("div");
     wrap.className = "table-wrap";
     wrap.tabIndex = 0;
     wrap.setAttribute("role", "region");
-    wrap.setAttribute("aria-label", "Table");
+    wrap.setAttribute("aria-label", tableLabel);
     table.replaceWith(wrap);
     wrap.append(table);
   }

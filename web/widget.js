@@ -2,6 +2,8 @@
 //   <script>window.SalesCoachConfig = { userId: "jdoe", userName: "Jane Doe" };</script>
 //   <script type="module" src="https://SERVER/webchat/widget.js"></script>
 // It talks to Rasa's socket.io channel (user_uttered / bot_uttered, session persistence).
+// With signed identity, the page passes a JWT instead of userId: `token` (a string) or
+// `getToken` (a function returning one, or a promise of one; called on every (re)connect).
 import { io } from "./vendor/socket.io.esm.min.js";
 import { label, pickLanguage } from "./labels.js";
 import { renderMarkdown } from "./render.js";
@@ -10,11 +12,12 @@ import { ConversationStore, pickStorage } from "./store.js";
 const DEFAULTS = {
   socketUrl: new URL(import.meta.url).origin, // the server that serves this file
   socketPath: "/socket.io/",
-  userId: null,
+  userId: null, // anonymous mode only: sent as metadata, not verified by the server
   userName: null,
+  token: null, // signed identity: a JWT from the intranet's sign-in (see web/README.md)
+  getToken: null, // or a function returning the JWT (or a promise of it), for fresh tokens
   language: null, // "en", "zh-Hans" or "zh-Hant"; null: from the browser's language
   title: null, // null: "Sales Coach" / 銷售教練 / 销售教练, by language
-  welcome: null, // null: a short hint in the widget's language
   startOpen: false,
   container: null, // CSS selector: render inside that element instead of floating
   storage: "local", // "local" keeps the chat across tabs and restarts, "session" per tab
@@ -23,6 +26,8 @@ const DEFAULTS = {
   botMessageEvent: "bot_uttered",
 };
 const TYPING_TIMEOUT_MS = 30000;
+// A message typed while disconnected waits this long, then shows as failed with a Retry button.
+const SEND_TIMEOUT_MS = 10000;
 // The bot's feedback intents: their buttons become the 👍/👎 row under the answer.
 const FEEDBACK_INTENTS = { up: "feedback_positive", down: "feedback_negative" };
 // Icons drawn inline (emoji fonts are missing on some intranet desktops): thumb, chat bubble.
@@ -40,6 +45,7 @@ const icon = (path) =>
 const TEMPLATE = `
   <button class="launcher" type="button" aria-expanded="false" aria-controls="panel">
     ${icon(BUBBLE)} <span class="launcher-label"></span>
+    <span class="badge" hidden></span>
   </button>
   <section class="panel" id="panel" aria-labelledby="title" hidden>
     <header>
@@ -73,14 +79,24 @@ class SalesCoachChat {
     this.language = pickLanguage(this.config.language, navigator.language);
     this.title = this.config.title || label(this.language, "title");
     this.inline = Boolean(this.config.container);
-    const key = `salesCoach:v1:${this.config.socketUrl}:${this.config.userId ?? "anonymous"}`;
+    this.signed = Boolean(this.config.token || this.config.getToken);
+    // a signed-in user's history is kept apart from the anonymous one's on a shared browser
+    const who = this.signed ? "signed" : (this.config.userId ?? "anonymous");
+    const key = `salesCoach:v1:${this.config.socketUrl}:${who}`;
     this.store = new ConversationStore({ kind: this.config.storage, key });
     this.state = this.store.load();
     this.openKey = `${key}:open`;
     this.tabStorage = pickStorage("session"); // whether the panel is open, per tab
     this.socket = null;
     this.ready = false;
-    this.outbox = [];
+    this.outbox = []; // [{text, messageId}] waiting for the connection
+    this.unread = 0;
+    this.welcomeRequested = false;
+    this.sendTimeoutMs = this.config.sendTimeoutMs ?? SEND_TIMEOUT_MS;
+    // Sent before the page was left but never confirmed: shown as failed, with Retry.
+    for (const message of this.state.messages) {
+      if (message.status === "pending") message.status = "failed";
+    }
 
     const root = host.attachShadow({ mode: "open" });
     const style = document.createElement("link");
@@ -101,7 +117,7 @@ class SalesCoachChat {
     root.append(style, template.content);
     this.root = root;
     this.el = Object.fromEntries(
-      ["launcher", "panel", "status", "restart", "close", "log", "typing", "composer"].map(
+      ["launcher", "badge", "panel", "status", "restart", "close", "log", "typing", "composer"].map(
         (name) => [name, root.querySelector(`.${name}`)],
       ),
     );
@@ -146,6 +162,7 @@ class SalesCoachChat {
     this.el.launcher.setAttribute("aria-expanded", String(open));
     if (!this.inline) this.tabStorage.setItem(this.openKey, open ? "1" : "0");
     if (open) {
+      this.setUnread(0);
       this.connect();
       this.scrollToEnd();
       if (focus) this.el.input.focus();
@@ -158,12 +175,31 @@ class SalesCoachChat {
     this.el.status.textContent = text;
   }
 
+  /** The launcher's badge: bot messages that arrived while the panel was closed. */
+  setUnread(count) {
+    this.unread = count;
+    this.el.badge.hidden = count === 0;
+    this.el.badge.textContent = count > 9 ? "9+" : String(count);
+    const unread = count ? `, ${this.t("unread").replace("{count}", count)}` : "";
+    this.el.launcher.setAttribute("aria-label", `${this.title}${unread}`);
+  }
+
   // --- socket.io -----------------------------------------------------------------------------
 
   connect() {
     if (this.socket) return;
     this.setStatus(this.t("connecting"));
-    const socket = io(this.config.socketUrl, { path: this.config.socketPath });
+    const options = { path: this.config.socketPath };
+    if (this.signed) {
+      // called on every (re)connect, so an expired token is replaced by a fresh one
+      options.auth = (callback) => {
+        Promise.resolve(this.config.getToken ? this.config.getToken() : this.config.token).then(
+          (token) => callback({ token }),
+          () => callback({ token: null }),
+        );
+      };
+    }
+    const socket = io(this.config.socketUrl, options);
     socket.on("connect", () => {
       // Rasa joins this socket to the room named after the session id (session_persistence).
       socket.emit("session_request", { session_id: this.state.sessionId });
@@ -175,13 +211,23 @@ class SalesCoachChat {
       this.save();
       this.ready = true;
       this.setStatus("");
-      for (const message of this.outbox.splice(0)) this.emit(message);
+      for (const item of this.outbox.splice(0)) this.deliver(item);
+      this.requestWelcome();
     });
     socket.on("disconnect", () => {
       this.ready = false;
       this.setStatus(this.t("reconnecting"));
     });
-    socket.on("connect_error", () => this.setStatus(this.t("unreachable")));
+    socket.on("connect_error", () => {
+      this.setStatus(this.t("unreachable"));
+      // Refused by the server (no or an expired signed token): socket.io does not retry that
+      // on its own; try again later with a fresh token from getToken.
+      if (!socket.active) {
+        this.setStatus(this.t(this.signed ? "signInAgain" : "unreachable"));
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => socket.connect(), 5000);
+      }
+    });
     socket.on(this.config.botMessageEvent, (message) => this.receive(message));
     this.socket = socket;
   }
@@ -197,14 +243,81 @@ class SalesCoachChat {
 
   /**
    * Sends `text` to the bot. `display` is shown as the user's message (null: nothing shown);
-   * `typing` shows the typing indicator until the bot answers.
+   * `typing` shows the typing indicator until the bot answers. While disconnected the message
+   * is queued and shown as pending; not sent within sendTimeoutMs, it shows as failed.
    */
   send(text, { display = text, typing = true } = {}) {
     this.connect();
-    if (display !== null) this.add({ from: "user", text: display });
-    this.setTyping(typing);
-    if (this.ready) this.emit(text);
-    else this.outbox.push(text);
+    let message = null;
+    if (display !== null) {
+      message = { from: "user", text: display, payload: text };
+      if (!this.ready) message.status = "pending";
+      this.add(message);
+    }
+    if (this.ready) {
+      this.emit(text);
+      this.setTyping(typing);
+      return;
+    }
+    const item = { text, messageId: message?.id ?? null, typing };
+    this.outbox.push(item);
+    if (message) {
+      item.timer = setTimeout(() => this.fail(item), this.sendTimeoutMs);
+    }
+  }
+
+  /** A queued message is sent once connected; its pending mark goes away. */
+  deliver(item) {
+    clearTimeout(item.timer);
+    this.emit(item.text);
+    const message = this.state.messages.find((m) => m.id === item.messageId);
+    if (message) {
+      delete message.status;
+      this.save();
+      this.rerender(message);
+    }
+    if (item.typing) this.setTyping(true);
+  }
+
+  fail(item) {
+    const index = this.outbox.indexOf(item);
+    if (index === -1) return;
+    this.outbox.splice(index, 1);
+    const message = this.state.messages.find((m) => m.id === item.messageId);
+    if (!message) return;
+    message.status = "failed";
+    this.save();
+    this.rerender(message);
+  }
+
+  /** Retry on a failed message: sent again (or queued again) in its place in the log. */
+  retry(message) {
+    const text = message.payload ?? message.text;
+    if (this.ready) {
+      delete message.status;
+      this.save();
+      this.rerender(message);
+      this.emit(text);
+      this.setTyping(true);
+      return;
+    }
+    message.status = "pending";
+    this.save();
+    this.rerender(message);
+    const item = { text, messageId: message.id, typing: true };
+    item.timer = setTimeout(() => this.fail(item), this.sendTimeoutMs);
+    this.outbox.push(item);
+    this.connect();
+  }
+
+  /**
+   * An empty history: the bot's own welcome with its topic buttons, in the widget's language
+   * (the language entity sets the bot's language slot; nothing is shown as the user's).
+   */
+  requestWelcome() {
+    if (this.welcomeRequested || this.state.messages.length) return;
+    this.welcomeRequested = true;
+    this.send(`/greet${JSON.stringify({ language: this.language })}`, { display: null });
   }
 
   restart() {
@@ -212,6 +325,8 @@ class SalesCoachChat {
     this.state.messages = [];
     this.save();
     this.renderAll();
+    this.welcomeRequested = false;
+    if (this.ready) this.requestWelcome();
     this.el.input.focus();
   }
 
@@ -229,6 +344,7 @@ class SalesCoachChat {
 
     if (text || buttons.length) {
       this.add({ from: "bot", text, buttons, ...(feedback && { feedback }) });
+      if (this.el.panel.hidden) this.setUnread(this.unread + 1);
       return;
     }
     // `custom` arrived as its own event: attach the feedback buttons to the preceding answer.
@@ -261,21 +377,22 @@ class SalesCoachChat {
 
   add(message) {
     message.id = `m${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
+    const previous = this.latestWithReplies();
     this.state.messages.push(message);
     this.save();
-    this.el.log.querySelector(".welcome")?.remove();
+    // only the latest message keeps live quick replies: the earlier ones are answered
+    if (previous) this.rerender(previous);
     this.el.log.append(this.renderMessage(message));
     this.scrollToEnd();
   }
 
+  latestWithReplies() {
+    const last = this.state.messages.at(-1);
+    return last?.buttons?.length ? last : null;
+  }
+
   renderAll() {
     this.el.log.replaceChildren();
-    if (!this.state.messages.length) {
-      const welcome = document.createElement("p");
-      welcome.className = "welcome";
-      welcome.textContent = this.config.welcome || this.t("welcome");
-      this.el.log.append(welcome);
-    }
     for (const message of this.state.messages) this.el.log.append(this.renderMessage(message));
     this.scrollToEnd();
   }
@@ -288,6 +405,7 @@ class SalesCoachChat {
   renderMessage(message) {
     const item = document.createElement("div");
     item.className = `msg msg-${message.from === "user" ? "user" : "bot"}`;
+    if (message.status) item.classList.add(message.status); // pending or failed
     item.dataset.id = message.id;
     const who = document.createElement("span");
     who.className = "sr-only";
@@ -298,24 +416,48 @@ class SalesCoachChat {
       bubble.textContent = message.text; // user text is never parsed as HTML or markdown
     } else {
       bubble.classList.add("md");
-      bubble.append(renderMarkdown(message.text));
+      bubble.append(renderMarkdown(message.text, { tableLabel: this.t("table") }));
     }
     item.append(who, bubble);
-    if (message.buttons?.length) item.append(this.renderQuickReplies(message.buttons));
+    if (message.status) item.append(this.renderDelivery(message));
+    if (message.buttons?.length) {
+      const live = message === this.state.messages.at(-1);
+      item.append(this.renderQuickReplies(message.buttons, live));
+    }
     if (message.feedback) item.append(this.renderFeedback(message));
     return item;
   }
 
-  renderQuickReplies(buttons) {
+  /** "Sending…" while queued; "Not sent" with a Retry button once it failed. */
+  renderDelivery(message) {
+    const line = document.createElement("div");
+    line.className = `delivery ${message.status}`;
+    const text = document.createElement("span");
+    text.textContent = this.t(message.status === "failed" ? "notSent" : "sending");
+    line.append(text);
+    if (message.status === "failed") {
+      const retry = document.createElement("button");
+      retry.type = "button";
+      retry.className = "retry";
+      retry.textContent = this.t("retry");
+      retry.addEventListener("click", () => this.retry(message));
+      line.append(retry);
+    }
+    return line;
+  }
+
+  /** Quick replies; on an older message (`live` false) they stay visible but disabled. */
+  renderQuickReplies(buttons, live) {
     const group = document.createElement("div");
-    group.className = "quick-replies";
+    group.className = live ? "quick-replies" : "quick-replies stale";
     group.setAttribute("role", "group");
     group.setAttribute("aria-label", this.t("suggestedReplies"));
     for (const { title, payload } of buttons) {
       const button = document.createElement("button");
       button.type = "button";
       button.textContent = title;
-      button.addEventListener("click", () => this.send(payload, { display: title }));
+      button.disabled = !live;
+      if (live) button.addEventListener("click", () => this.send(payload, { display: title }));
       group.append(button);
     }
     return group;

@@ -15,183 +15,33 @@ Needs: a trained model (skipped otherwise), `apt-get install chromium`, `pip ins
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-import yaml
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-# The channels the widget needs, as credentials.yml must configure them for `make run`.
-WEB_CHANNELS = {
-    "bot.channels.web.WebChatSocketIOInput": {
-        "user_message_evt": "user_uttered",
-        "bot_message_evt": "bot_uttered",
-        "session_persistence": True,
-    },
-    "bot.channels.web.WebChatInput": None,
-}
-STARTUP_TIMEOUT_S = 300
+from tests.web.conftest import ROOT, Servers, get_json
+
 REPLY_TIMEOUT_MS = 30_000
 USER_ID, USER_NAME = "test.user", "Test User 測試"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 XSS = "<img src=x onerror=alert(1)>"
 MESSAGE_BOX = "Message to Sales Coach"  # the input's label in English
-
-
-def newest_model() -> Path | None:
-    if os.environ.get("SALES_COACH_MODEL"):  # a model file to test instead of the newest
-        return Path(os.environ["SALES_COACH_MODEL"])
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    return models[-1] if models else None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get_json(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return json.loads(response.read())
-
-
-def wait_until_up(url: str, process: subprocess.Popen, log: Path, ready) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{url} exited with {process.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            if ready(get_json(url)):
-                return
-        except (OSError, ValueError):
-            pass
-        time.sleep(1)
-    pytest.fail(f"{url} not ready after {STARTUP_TIMEOUT_S} s:\n{log.read_text()[-4000:]}")
-
-
-def start(args: list[str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "rasa", *args],
-        cwd=ROOT,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:
-    """Base URL of a Rasa server (plus action server) running the project's newest model."""
-    model = newest_model()
-    if model is None:
-        pytest.skip("no trained model in models/ (run `make train`): the widget needs the bot")
-    assert (ROOT / "web/vendor/socket.io.esm.min.js").is_file(), (
-        "web/vendor is not built: run `npm ci && npm run build` in web/"
-    )
-    tmp = tmp_path_factory.mktemp("webchat")
-    rasa_port, actions_port = free_port(), free_port()
-
-    endpoints_file = ROOT / "endpoints.yml"
-    endpoints = yaml.safe_load(endpoints_file.read_text()) if endpoints_file.exists() else {}
-    endpoints = endpoints or {}
-    endpoints["action_endpoint"] = {"url": f"http://127.0.0.1:{actions_port}/webhook"}
-    (tmp / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
-    credentials = yaml.safe_load((ROOT / "credentials.yml").read_text()) or {}
-    missing = {name: block for name, block in WEB_CHANNELS.items() if name not in credentials}
-    assert not missing, f"add to credentials.yml:\n{yaml.safe_dump(missing)}"
-    assert "socketio" not in credentials, "socketio: and WebChatSocketIOInput share /socket.io/"
-    (tmp / "credentials.yml").write_text(yaml.safe_dump(credentials))
-
-    processes = []
-    try:
-        actions = start(
-            ["run", "actions", "--port", str(actions_port), "--actions", "actions"],
-            tmp / "actions.log",
-        )
-        processes.append(actions)
-        rasa = start(
-            # fmt: off
-            [
-                "run",
-                "--enable-api",
-                "--cors",
-                "*",
-                "--port",
-                str(rasa_port),
-                "--interface",
-                "127.0.0.1",
-                "--model",
-                str(model),
-                "--credentials",
-                str(tmp / "credentials.yml"),
-                "--endpoints",
-                str(tmp / "endpoints.yml"),
-            ],
-            # fmt: on
-            tmp / "rasa.log",
-        )
-        processes.append(rasa)
-        base = f"http://127.0.0.1:{rasa_port}"
-        wait_until_up(
-            f"http://127.0.0.1:{actions_port}/health",
-            actions,
-            tmp / "actions.log",
-            lambda body: body.get("status") == "ok",
-        )
-        wait_until_up(
-            f"{base}/status", rasa, tmp / "rasa.log", lambda body: bool(body.get("model_file"))
-        )
-        yield base
-    finally:
-        for process in reversed(processes):
-            stop(process)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert CHROMIUM.exists(), "Chromium is missing: apt-get install -y chromium"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+COMPARISON = "What is the difference between a sales manager and an account manager?"
 
 
 def tracker(base: str, session_id: str) -> dict:
-    return get_json(f"{base}/conversations/{quote(session_id)}/tracker?include_events=ALL")
+    """The tracker of a widget session; the session id is `<sender id>.<server signature>`."""
+    sender_id = session_id.split(".")[0]
+    return get_json(f"{base}/conversations/{quote(sender_id)}/tracker?include_events=ALL")
+
+
+def user_texts(base: str, session_id: str) -> list[str]:
+    return [e["text"] for e in tracker(base, session_id)["events"] if e["event"] == "user"]
 
 
 def open_widget(page: Page, base: str, **query: str) -> None:
@@ -206,6 +56,25 @@ def open_widget(page: Page, base: str, **query: str) -> None:
 
 def bot_messages(page: Page):
     return page.locator("#sales-coach-chat .msg-bot")
+
+
+def wait_for_welcome(page: Page) -> None:
+    """The bot's welcome, asked for by the widget itself when the history is empty."""
+    expect(bot_messages(page)).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
+    settle(page)
+
+
+def live_quick_replies(page: Page) -> list[int]:
+    """Indexes (among all messages) of the messages whose quick replies can still be clicked."""
+    return page.evaluate(
+        """() => [...document.querySelector('#sales-coach-chat').shadowRoot
+                .querySelectorAll('.msg')].flatMap((msg, index) =>
+                msg.querySelector('.quick-replies button:not([disabled])') ? [index] : [])"""
+    )
+
+
+def message_count(page: Page) -> int:
+    return page.locator("#sales-coach-chat .msg").count()
 
 
 def ask(page: Page, text: str, box_name: str = MESSAGE_BOX) -> None:
@@ -271,6 +140,13 @@ def test_chat_in_the_browser(server, browser):
         ),
     )
     open_widget(page, server, user_id=USER_ID, user_name=USER_NAME)
+    # First open, empty history: the bot's own welcome with its topic buttons, in English,
+    # without the user typing anything (and nothing shown as the user's).
+    wait_for_welcome(page)
+    welcome = bot_messages(page).first
+    assert not CJK.search(welcome.locator(".bubble").inner_text()), welcome.inner_text()
+    assert welcome.locator(".quick-replies button").count() >= 5
+    expect(page.locator("#sales-coach-chat .msg-user")).to_have_count(0)
     expect(page.get_by_role("button", name="Restart conversation")).to_be_visible()
     expect(page.locator("#sales-coach-chat")).to_have_attribute("lang", "en")
     # English interface, bilingual placeholder: the users write English or Chinese
@@ -285,6 +161,10 @@ def test_chat_in_the_browser(server, browser):
     assert page.evaluate("() => window.typingShown"), "no typing indicator while waiting"
     answer = bot_messages(page).nth(since)
     assert answer.inner_text().strip()
+    # the welcome's topic buttons are answered: only the latest message's replies are live
+    assert welcome.locator(".quick-replies button").count() >= 5
+    assert welcome.locator(".quick-replies button:not([disabled])").count() == 0
+    assert live_quick_replies(page) == [message_count(page) - 1]
     expect(answer.get_by_role("button", name="Helpful", exact=True)).to_be_visible()
     expect(answer.get_by_role("button", name="Not helpful", exact=True)).to_be_visible()
     quick_replies = answer.locator(".quick-replies button")
@@ -308,9 +188,12 @@ def test_chat_in_the_browser(server, browser):
 
     # A comparison comes as a GitHub-style markdown table.
     since = bot_count(page)
-    ask(page, "What is the difference between a sales manager and an account manager?")
+    ask(page, COMPARISON)
     table = bot_messages(page).nth(since).locator("table")
     expect(table).to_be_visible()
+    expect(bot_messages(page).nth(since).locator(".table-wrap")).to_have_attribute(
+        "aria-label", "Table"
+    )
     assert table.locator("th").count() >= 2 and table.locator("tr").count() >= 3
 
     # 👍 under the comparison: sends the feedback payload and stays pressed.
@@ -341,6 +224,7 @@ def test_chat_in_the_browser(server, browser):
     user_events = [event for event in events if event["event"] == "user"]
     assert {e["metadata"].get("user_id") for e in user_events} == {USER_ID}
     assert {e["metadata"].get("user_name") for e in user_events} == {USER_NAME}
+    assert user_events[0]["text"] == '/greet{"language":"en"}'  # the welcome, asked once
     assert [e["text"] for e in user_events if e["text"].startswith("/feedback")] == [
         expected_feedback_payload(page)
     ]
@@ -352,6 +236,8 @@ def test_chat_in_the_browser(server, browser):
     page.wait_for_function("() => window.salesCoachChat && window.salesCoachChat.ready")
     assert page.locator("#sales-coach-chat .msg").all_inner_texts() == history
     assert page.evaluate("() => window.salesCoachChat.state.sessionId") == session_id
+    assert live_quick_replies(page) in ([], [message_count(page) - 1])  # still only the latest
+    assert len(live_quick_replies(page)) <= 1
     expect(page.locator('#sales-coach-chat .rate-up[aria-pressed="true"]')).to_have_count(1)
     assert page.locator("#sales-coach-chat .log img").count() == 0
     ask(page, "thanks")
@@ -362,7 +248,8 @@ def test_chat_in_the_browser(server, browser):
     # Restart clears the history on the page and restarts the conversation on the server.
     page.get_by_role("button", name="Restart conversation").click()
     expect(page.locator("#sales-coach-chat .msg-user")).to_have_count(0)
-    expect(page.locator("#sales-coach-chat .welcome")).to_be_visible()
+    wait_for_welcome(page)  # the welcome again, for the fresh conversation
+    assert bot_messages(page).first.locator(".quick-replies button:not([disabled])").count() >= 5
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         events = tracker(server, session_id)["events"]
@@ -373,28 +260,159 @@ def test_chat_in_the_browser(server, browser):
         pytest.fail("the server never saw /restart")
     page.reload()
     page.wait_for_function("() => window.salesCoachChat && window.salesCoachChat.ready")
-    expect(page.locator("#sales-coach-chat .msg")).to_have_count(0)
+    expect(page.locator("#sales-coach-chat .msg")).to_have_count(1)  # the welcome, kept
+    page.wait_for_timeout(1000)
+    assert bot_count(page) == 1, "the welcome was asked for again after a reload"
+    assert live_quick_replies(page) == [0]
 
     assert dialogs == []
     assert foreign_requests == [], f"requests left the server: {foreign_requests}"
     context.close()
 
 
-def test_phone_width(server, browser):
+# How the widget lays out on a phone: input font, panel height, the table's cells.
+PHONE_LAYOUT = """() => {
+  const root = document.querySelector('#sales-coach-chat').shadowRoot;
+  const panel = root.querySelector('.panel').getBoundingClientRect();
+  const wrap = [...root.querySelectorAll('.table-wrap')].at(-1);
+  const table = wrap.querySelector('table');
+  const cells = [...table.querySelectorAll('tbody td')];
+  return {
+    inputFont: getComputedStyle(root.querySelector('#input')).fontSize,
+    panelHeight: panel.height, panelWidth: panel.width, innerHeight: window.innerHeight,
+    rowDisplay: getComputedStyle(table.querySelector('tbody tr')).display,
+    // a card per row: no sideways scrolling, no cell narrower than half the panel
+    overflow: wrap.scrollWidth - wrap.clientWidth,
+    narrowest: Math.min(...cells.map((cell) => cell.getBoundingClientRect().width)),
+    labels: cells.map((cell) => cell.dataset.label ?? null),
+    labelShown: cells.filter((c) => c.dataset.label).map(
+        (c) => getComputedStyle(c, '::before').content),
+    tableLabel: wrap.getAttribute('aria-label'),
+  };
+}"""
+PHONES = [
+    (375, "en", COMPARISON, "Table", "Sales manager"),
+    (440, "en", COMPARISON, "Table", "Sales manager"),
+    (375, "zh-Hant", "銷售經理和客戶經理有什麼不同?", "表格", "銷售經理"),
+    (440, "zh-Hant", "銷售經理和客戶經理有什麼不同?", "表格", "銷售經理"),
+]
+
+
+@pytest.mark.parametrize("width, language, question, table_label, role", PHONES)
+def test_phone_width(server, browser, width, language, question, table_label, role):
+    """A phone (375 and 440 px): the comparison reads as one card per aspect, each role's text
+    labelled; 16 px input (no iOS zoom), the panel is the full dynamic viewport height.
+    Saves results/widget-<width>-<language>.png (copied to docs/ after looking at it)."""
     context = browser.new_context(
-        viewport={"width": 375, "height": 740}, is_mobile=True, locale="en-US"
+        viewport={"width": width, "height": 800}, is_mobile=True, locale="en-US"
     )
     page = context.new_page()
-    open_widget(page, server)
-    ask(page, "What is the difference between a sales manager and an account manager?")
+    open_widget(page, server, language=language)
+    wait_for_welcome(page)
+    box_name = MESSAGE_BOX if language == "en" else "傳給銷售教練的訊息"
+    ask(page, question, box_name=box_name)
     expect(bot_messages(page).locator("table").last).to_be_visible()
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
-    panel = page.locator("#sales-coach-chat .panel").bounding_box()
-    assert panel and panel["width"] <= 375
-    box = page.get_by_role("textbox", name=MESSAGE_BOX).bounding_box()
-    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 375
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    layout = page.evaluate(PHONE_LAYOUT)
+    assert layout["inputFont"] == "16px"
+    assert layout["panelWidth"] == width
+    assert layout["panelHeight"] == layout["innerHeight"]
+    assert layout["rowDisplay"] == "block"
+    assert layout["overflow"] <= 0, layout
+    assert layout["narrowest"] >= width / 2, layout
+    assert role in layout["labels"], layout["labels"]
+    assert f'"{role}"' in layout["labelShown"], layout["labelShown"]
+    assert layout["tableLabel"] == table_label
+    box = page.get_by_role("textbox", name=box_name).bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= width
+    # the screenshot: the question and the top of the comparison
+    page.locator("#sales-coach-chat .msg-user").last.evaluate(
+        "element => { element.parentElement.scrollTop = element.offsetTop - 12; }"
+    )
     (ROOT / "results").mkdir(exist_ok=True)
-    page.screenshot(path=str(ROOT / "results/widget-375.png"))
+    page.screenshot(path=str(ROOT / f"results/widget-{width}-{language}.png"))
+    context.close()
+
+
+def test_unread_badge(server, browser):
+    """A reply that arrives while the panel is closed shows as a count on the launcher."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-US")
+    page = context.new_page()
+    open_widget(page, server)
+    wait_for_welcome(page)
+    badge = page.locator("#sales-coach-chat .launcher .badge")
+    page.get_by_role("button", name="Close chat").click()
+    # sent as the page itself would while the panel is closed (a fast reply beats a click)
+    page.evaluate("() => window.salesCoachChat.send('How do I keep my commitments to customers?')")
+    expect(badge).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    settle(page)
+    count = int(badge.inner_text())
+    assert count >= 1
+    launcher = page.locator("#sales-coach-chat .launcher")
+    expect(launcher).to_have_attribute("aria-label", f"Sales Coach, {count} unread")
+    page.screenshot(path=str(ROOT / "results/widget-badge.png"))
+    launcher.click()
+    expect(badge).to_be_hidden()
+    expect(launcher).to_be_hidden()
+    context.close()
+
+
+def test_pending_failed_retry_and_reconnect_after_a_server_restart(servers: Servers, browser):
+    """The Rasa server goes down: a message typed then is shown as pending, one that waited too
+    long as failed with Retry. The server restarts; the widget reconnects by itself to the same
+    session, sends the pending message, and Retry sends the failed one; both are answered."""
+    server = servers.base
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-US")
+    page = context.new_page()
+    open_widget(page, server)
+    wait_for_welcome(page)
+    session_id = page.evaluate("() => window.salesCoachChat.state.sessionId")
+    servers.stop_rasa()
+    page.wait_for_function("() => !window.salesCoachChat.ready", timeout=20_000)
+    status = page.locator("#sales-coach-chat .status")
+    expect(status).to_have_text(re.compile("Reconnecting|Cannot reach"))
+
+    box = page.get_by_role("textbox", name=MESSAGE_BOX)
+    failed_text, pending_text = (
+        "How do I keep my commitments?",
+        "How do I follow up with customers?",
+    )
+    page.evaluate("() => { window.salesCoachChat.sendTimeoutMs = 1500; }")
+    box.fill(failed_text)
+    box.press("Enter")
+    first = page.locator("#sales-coach-chat .msg-user").last
+    expect(first.locator(".delivery")).to_have_text("Sending…")
+    expect(first.locator(".delivery span")).to_have_text("Not sent")
+    expect(first).to_have_class(re.compile("failed"))
+    retry = first.get_by_role("button", name="Retry")
+    expect(retry).to_be_visible()
+
+    page.evaluate("() => { window.salesCoachChat.sendTimeoutMs = 600000; }")
+    box.fill(pending_text)
+    box.press("Enter")
+    second = page.locator("#sales-coach-chat .msg-user").last
+    expect(second).to_have_class(re.compile("pending"))
+    expect(second.locator(".delivery")).to_have_text("Sending…")
+    page.screenshot(path=str(ROOT / "results/widget-offline.png"))
+
+    before = bot_count(page)
+    servers.restart_rasa()
+    page.wait_for_function("() => window.salesCoachChat.ready", timeout=60_000)
+    assert page.evaluate("() => window.salesCoachChat.state.sessionId") == session_id
+    expect(second.locator(".delivery")).to_have_count(0)  # sent: no longer pending
+    wait_for_reply(page, before)
+    expect(first).to_have_class(re.compile("failed"))  # a failed message waits for Retry
+    assert pending_text in user_texts(server, session_id)
+    assert failed_text not in user_texts(server, session_id)
+    # the same conversation as before the restart (the tracker store keeps it)
+    assert user_texts(server, session_id)[0] == '/greet{"language":"en"}'
+
+    before = bot_count(page)
+    retry.click()
+    expect(first.locator(".delivery")).to_have_count(0)
+    wait_for_reply(page, before)
+    assert user_texts(server, session_id)[-1] == failed_text
+    expect(status).to_be_empty()
     context.close()
 
 
@@ -480,6 +498,14 @@ def test_interface_in_chinese(server, browser):
         list(BROWSER_LANGUAGES),
     )
     assert picked["browser"] == BROWSER_LANGUAGES
+    # every label exists in all three languages, the Chinese ones without English in them
+    labels = page.evaluate("async () => (await import('./labels.js')).LABELS")
+    assert set(labels["zh-Hant"]) == set(labels["zh-Hans"]) == set(labels["en"])
+    assert {"table", "sending", "notSent", "retry", "unread"} <= set(labels["en"])
+    for language in ("zh-Hant", "zh-Hans"):
+        for key, value in labels[language].items():
+            assert not re.search("[A-Za-z]", re.sub(r"\{\w+\}", "", value)), (language, key)
+    assert labels["zh-Hant"]["table"] == "表格" and labels["zh-Hans"]["retry"] == "重试"
     assert picked["configured"] == ["zh-Hant", "en", "zh-Hans", "zh-Hant"]
     context.close()
     for locale, language, restart_text, send_text in [

@@ -7,6 +7,8 @@ import argparse
 import asyncio
 from pathlib import Path
 
+from rasa.core.tracker_store import InMemoryTrackerStore
+
 from bot.report.source import report_html, tracker_store
 
 
@@ -21,6 +23,11 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(html, encoding="utf-8")
     print(f"Trainers' report: {args.out} ({store.__class__.__name__})")
+    if isinstance(store, InMemoryTrackerStore):
+        print(
+            f"{args.endpoints} configures no tracker_store: conversations live only inside a "
+            "running server, so this report is empty (see /report on the server instead)."
+        )
 
 
 if __name__ == "__main__":

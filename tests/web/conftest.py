@@ -214,8 +214,9 @@ def server_pool(tmp_path_factory) -> Iterator[ServerPool]:
         pool.stop()
 
 
-# The servers' settings when a test module sets none: no extra origin, anonymous sessions.
-DEFAULT_ENV = {"CORS_ORIGINS": "", "SALES_COACH_JWT_KEY": ""}
+# The servers' settings when a test module sets none: no extra origin, anonymous sessions, no
+# API token (so /report is off).
+DEFAULT_ENV = {"CORS_ORIGINS": "", "SALES_COACH_JWT_KEY": "", "SALES_COACH_API_TOKEN": ""}
 
 
 @pytest.fixture(scope="module")

@@ -305,6 +305,12 @@ def message_metadata(raw: Any) -> dict[str, Any]:
     return raw if isinstance(raw, dict) else {}
 
 
+async def maybe_await(result: Any) -> None:
+    """Room calls are plain functions in python-socketio 5.9 and coroutines from 5.10 on."""
+    if inspect.isawaitable(result):
+        await result
+
+
 class WebChatSocketIOInput(SocketIOInput):
     """Rasa's socket.io channel (same credentials and events) with ``WebChatSocketIOOutput``,
     origin checks and sessions bound to their creator (see the module's docstring)."""
@@ -382,12 +388,13 @@ class WebChatSocketIOInput(SocketIOInput):
                     sender_id = signer.verify(session_id)
                 else:
                     session_id = requested
+            previous = session.get("sender_id")
             session["sender_id"] = sender_id
             await sio.save_session(sid, session, namespace=namespace)
             if self.session_persistence:
-                entered = sio.enter_room(sid, sender_id, namespace=namespace)
-                if inspect.isawaitable(entered):  # async from python-socketio 5.10 on
-                    await entered
+                if previous and previous != sender_id:  # one conversation per socket
+                    await maybe_await(sio.leave_room(sid, previous, namespace=namespace))
+                await maybe_await(sio.enter_room(sid, sender_id, namespace=namespace))
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
 
         @sio.on(self.user_message_evt, namespace=namespace)

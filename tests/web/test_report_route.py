@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
+from email.message import Message
 
 import pytest
 
@@ -15,13 +16,14 @@ from tests.web.test_socketio_sessions import ChatClient
 OFF_TOPIC = "What's the weather like in Paris <b>today</b>?"
 
 
-def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict, str]:
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, Message, str]:
+    """Status, headers (looked up case-insensitively) and body."""
     request = urllib.request.Request(url, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, dict(response.headers), response.read().decode()
+            return response.status, response.headers, response.read().decode()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read().decode()
+        return error.code, error.headers, error.read().decode()
 
 
 def test_without_a_token_configured_the_report_is_off(server_pool: ServerPool):

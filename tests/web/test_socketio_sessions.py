@@ -30,8 +30,14 @@ class ChatClient:
 
     async def connect(self, base: str, origin: str | None = None, **kwargs) -> None:
         headers = {"Origin": origin} if origin else {}
+        # long-polling: python-engineio's WebSocket client needs a newer aiohttp than Rasa's
         await self.sio.connect(
-            base, headers=headers, socketio_path="/socket.io/", wait_timeout=10, **kwargs
+            base,
+            headers=headers,
+            socketio_path="/socket.io/",
+            transports=["polling"],
+            wait_timeout=10,
+            **kwargs,
         )
 
     async def session(self, session_id: str | None) -> str:
@@ -53,7 +59,8 @@ class ChatClient:
 
 
 def user_texts(base: str, sender_id: str) -> list[str]:
-    events = get_json(f"{base}/conversations/{quote(sender_id)}/tracker")["events"]
+    # ":" stays as is: Sanic does not decode %3A in the path (sso:<sub> would not be found)
+    events = get_json(f"{base}/conversations/{quote(sender_id, safe=':')}/tracker")["events"]
     return [event["text"] for event in events if event["event"] == "user"]
 
 

@@ -380,7 +380,8 @@ def test_pending_failed_retry_and_reconnect_after_a_server_restart(servers: Serv
     page.evaluate("() => { window.salesCoachChat.sendTimeoutMs = 1500; }")
     box.fill(failed_text)
     box.press("Enter")
-    first = page.locator("#sales-coach-chat .msg-user").last
+    users = page.locator("#sales-coach-chat .msg-user")
+    first = users.nth(users.count() - 1)  # a fixed index: `.last` would follow new messages
     expect(first.locator(".delivery")).to_have_text("Sending…")
     expect(first.locator(".delivery span")).to_have_text("Not sent")
     expect(first).to_have_class(re.compile("failed"))
@@ -390,7 +391,7 @@ def test_pending_failed_retry_and_reconnect_after_a_server_restart(servers: Serv
     page.evaluate("() => { window.salesCoachChat.sendTimeoutMs = 600000; }")
     box.fill(pending_text)
     box.press("Enter")
-    second = page.locator("#sales-coach-chat .msg-user").last
+    second = users.nth(users.count() - 1)
     expect(second).to_have_class(re.compile("pending"))
     expect(second.locator(".delivery")).to_have_text("Sending…")
     page.screenshot(path=str(ROOT / "results/widget-offline.png"))

@@ -20,6 +20,8 @@ REDIS_PORT (6380), CLUSTER_RUN_DIR (run/cluster), CORS_ORIGINS, CLUSTER_HEALTH_P
 TICKET_LOCK_LIFETIME (Rasa's, 60 s: how long a dead replica's lock on a conversation lasts),
 SALES_COACH_DB_PASSWORD and SALES_COACH_REDIS_PASSWORD (generated into the run folder, mode 0600,
 when unset), SALES_COACH_API_TOKEN (enables Rasa's HTTP API with that token; off without it).
+Across machines (docs/deploy.md, `configs`): POSTGRES_HOST, REDIS_HOST, REPLICA_HOSTS
+("host:port ...", for nginx), NGINX_DAEMON=off (nginx under systemd).
 """
 
 from __future__ import annotations
@@ -66,6 +68,11 @@ class Settings:
     redis_port: int = 6380
     cors_origins: tuple[str, ...] = ("*",)
     api_token: str | None = None
+    # Across machines (docs/deploy.md): where the stores and the replicas are; nginx in a unit.
+    postgres_host: str = LOOPBACK
+    redis_host: str = LOOPBACK
+    replica_hosts: tuple[str, ...] = ()
+    nginx_daemon: bool = True
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -74,7 +81,8 @@ class Settings:
             return int(environ.get(name) or default)
 
         run_dir = Path(environ.get("CLUSTER_RUN_DIR") or PROJECT_DIR / "run" / "cluster")
-        replicas = number("REPLICAS", 2)
+        replica_hosts = tuple((environ.get("REPLICA_HOSTS") or "").split())
+        replicas = len(replica_hosts) or number("REPLICAS", 2)
         if replicas < 1:
             raise ValueError("REPLICAS must be at least 1")
         return cls(
@@ -87,6 +95,10 @@ class Settings:
             redis_port=number("REDIS_PORT", 6380),
             cors_origins=tuple((environ.get("CORS_ORIGINS") or "*").split()),
             api_token=environ.get("SALES_COACH_API_TOKEN") or None,
+            postgres_host=environ.get("POSTGRES_HOST") or LOOPBACK,
+            redis_host=environ.get("REDIS_HOST") or LOOPBACK,
+            replica_hosts=replica_hosts,
+            nginx_daemon=(environ.get("NGINX_DAEMON") or "on") != "off",
             environ=dict(environ),
         )
 
@@ -100,8 +112,13 @@ class Settings:
     def action_port(self, index: int) -> int:
         return self.actions_port + index
 
+    def replica_address(self, index: int) -> str:
+        if self.replica_hosts:
+            return self.replica_hosts[index]
+        return f"{LOOPBACK}:{self.rasa_port(index)}"
+
     def replica_url(self, index: int) -> str:
-        return f"http://{LOOPBACK}:{self.rasa_port(index)}"
+        return f"http://{self.replica_address(index)}"
 
     @property
     def url(self) -> str:
@@ -122,17 +139,17 @@ def render(template: str, values: Mapping[str, object]) -> str:
     return text
 
 
-def nginx_conf(settings: Settings, down: Iterable[int] = (), daemon: bool = True) -> str:
+def nginx_conf(settings: Settings, down: Iterable[int] = ()) -> str:
     down = set(down)
     servers = "\n".join(
-        f"        server {LOOPBACK}:{settings.rasa_port(i)} max_fails=1 fail_timeout=5s"
+        f"        server {settings.replica_address(i)} max_fails=1 fail_timeout=5s"
         + (" down;" if i in down else ";")
         for i in range(settings.replicas)
     )
     return render(
         (DEPLOY_DIR / "nginx.conf.template").read_text(encoding="utf-8"),
         {
-            "daemon": "on" if daemon else "off",
+            "daemon": "on" if settings.nginx_daemon else "off",
             "run_dir": settings.run_dir,
             "log_dir": settings.log_dir,
             "listen": f"{LOOPBACK}:{settings.listen_port}",
@@ -179,7 +196,7 @@ def endpoints(settings: Settings, index: int) -> dict[str, Any]:
     config["tracker_store"] = {
         "type": "SQL",
         "dialect": "postgresql",
-        "url": LOOPBACK,
+        "url": settings.postgres_host,
         "port": settings.postgres_port,
         "db": DB_NAME,
         "username": DB_USER,
@@ -187,7 +204,7 @@ def endpoints(settings: Settings, index: int) -> dict[str, Any]:
     }
     config["lock_store"] = {
         "type": "redis",
-        "url": LOOPBACK,
+        "url": settings.redis_host,
         "port": settings.redis_port,
         "db": 0,
         "password": "${SALES_COACH_REDIS_PASSWORD}",
@@ -554,8 +571,7 @@ def start_replica(settings: Settings, index: int, env: Mapping[str, str]) -> sub
         "--credentials",
         str(settings.run_dir / "credentials.yml"),
     ]
-    for origin in settings.cors_origins:
-        command += ["--cors", origin]
+    command += ["--cors", *settings.cors_origins]  # one flag, several origins (nargs="*")
     if settings.api_token:
         command += ["--enable-api", "--auth-token", settings.api_token]
     return daemon(command, settings.log_dir / f"replica-{index}.log", env)
@@ -658,7 +674,7 @@ def store_problems(settings: Settings, values: Mapping[str, str]) -> list[str]:
         )
     try:
         redis.StrictRedis(
-            host=LOOPBACK,
+            host=settings.redis_host,
             port=settings.redis_port,
             password=values["SALES_COACH_REDIS_PASSWORD"],
             socket_timeout=3,

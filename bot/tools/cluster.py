@@ -16,7 +16,8 @@ with an error line, so a replica that lost its database never answers from an em
 
 Settings (environment, all optional): REPLICAS (2), RASA_PORT (5005, nginx), REPLICA_PORT (5006:
 replica i listens on REPLICA_PORT+i), CLUSTER_ACTIONS_PORT (5056, likewise), POSTGRES_PORT (5433),
-REDIS_PORT (6380), CLUSTER_RUN_DIR (run/cluster), CORS_ORIGINS, CLUSTER_HEALTH_PATH (/),
+REDIS_PORT (6380), CLUSTER_RUN_DIR (run/cluster), CLUSTER_MODEL (models/sales-coach.tar.gz),
+CORS_ORIGINS, CLUSTER_HEALTH_PATH (/),
 TICKET_LOCK_LIFETIME (Rasa's, 60 s: how long a dead replica's lock on a conversation lasts),
 SALES_COACH_DB_PASSWORD and SALES_COACH_REDIS_PASSWORD (generated into the run folder, mode 0600,
 when unset), SALES_COACH_API_TOKEN (enables Rasa's HTTP API with that token; off without it).
@@ -73,6 +74,7 @@ class Settings:
     redis_host: str = LOOPBACK
     replica_hosts: tuple[str, ...] = ()
     nginx_daemon: bool = True
+    model: Path = MODEL
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -99,6 +101,7 @@ class Settings:
             redis_host=environ.get("REDIS_HOST") or LOOPBACK,
             replica_hosts=replica_hosts,
             nginx_daemon=(environ.get("NGINX_DAEMON") or "on") != "off",
+            model=Path(environ.get("CLUSTER_MODEL") or MODEL).resolve(),
             environ=dict(environ),
         )
 
@@ -552,7 +555,7 @@ def start_actions(settings: Settings, index: int, env: Mapping[str, str]) -> sub
     return daemon(
         [str(VENV_BIN / "rasa"), "run", "actions", "--port", str(settings.action_port(index))],
         settings.log_dir / f"actions-{index}.log",
-        env,
+        {**env, "SANIC_HOST": LOOPBACK},  # rasa-sdk's only bind setting; it defaults to 0.0.0.0
     )
 
 
@@ -565,7 +568,7 @@ def start_replica(settings: Settings, index: int, env: Mapping[str, str]) -> sub
         "--port",
         str(settings.rasa_port(index)),
         "--model",
-        str(MODEL),
+        str(settings.model),
         "--endpoints",
         str(settings.run_dir / f"endpoints-{index}.yml"),
         "--credentials",
@@ -752,8 +755,8 @@ def watcher_pid_file(settings: Settings) -> Path:
 
 
 def start(settings: Settings) -> None:
-    if not MODEL.exists():
-        raise SystemExit(f"cluster: no trained model at {MODEL}: run `make train` first")
+    if not settings.model.exists():
+        raise SystemExit(f"cluster: no trained model at {settings.model}: run `make train` first")
     ensure_packages()
     settings.run_dir.mkdir(parents=True, exist_ok=True)
     settings.log_dir.mkdir(parents=True, exist_ok=True)

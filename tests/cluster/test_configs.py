@@ -134,3 +134,16 @@ def test_which_replicas_nginx_skips(
     failures: list[int], down: set[int], stores_ok: bool, expected: set[int]
 ) -> None:
     assert cluster.replicas_down(failures, down, stores_ok) == expected
+
+
+def test_the_watcher_reads_the_health_channel_when_it_is_configured(
+    settings: cluster.Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cluster, "credentials", lambda environ: {"rest": None})
+    assert cluster.health_path(settings) == "/"
+    monkeypatch.setattr(
+        cluster, "credentials", lambda environ: {"rest": None, cluster.HEALTH_CHANNEL: None}
+    )
+    assert cluster.health_path(settings) == "/health"
+    explicit = cluster.Settings.from_env({"CLUSTER_HEALTH_PATH": "/ready"})
+    assert cluster.health_path(explicit) == "/ready"

@@ -113,3 +113,26 @@ def test_a_dead_database_fails_the_health_check_with_an_error_line(
     finally:
         cluster.start_postgres(stores, values)
     assert cluster.store_problems(stores, values) == []
+
+
+def test_the_replicas_own_health_check_fails_without_postgresql(
+    stores: cluster.Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The health channel of `make run` (bot/serving/health.py, SQLite there) on PostgreSQL."""
+    health = pytest.importorskip("bot.serving.health")
+    values = cluster.passwords(stores)
+    store = FailSafeTrackerStore(tracker_store(stores))
+    monitor = health.TrackerStoreMonitor()
+    monitor.watch(store)
+    assert asyncio.run(monitor.check(store))["status"] == "ok"
+
+    cluster.stop_postgres(stores)
+    try:
+        with caplog.at_level(logging.ERROR):
+            report = asyncio.run(monitor.check(store))
+            assert asyncio.run(store.retrieve("rep-1")) is None  # Rasa's fallback, now reported
+        assert report["status"] == "failing"
+        assert report["tracker_store"] == "SQLTrackerStore"
+        assert "TRACKER STORE FAILED" in caplog.text
+    finally:
+        cluster.start_postgres(stores, values)

@@ -36,6 +36,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -555,7 +556,14 @@ def start_actions(settings: Settings, index: int, env: Mapping[str, str]) -> sub
     return daemon(
         [str(VENV_BIN / "rasa"), "run", "actions", "--port", str(settings.action_port(index))],
         settings.log_dir / f"actions-{index}.log",
-        {**env, "SANIC_HOST": LOOPBACK},  # rasa-sdk's only bind setting; it defaults to 0.0.0.0
+        {
+            **env,
+            "SANIC_HOST": LOOPBACK,  # rasa-sdk's only bind setting; it defaults to 0.0.0.0
+            # Longer than the Rasa server's client keeps idle connections (aiohttp: 15 s): with
+            # Sanic's 5 s the action server closes one as Rasa sends on it, and under load Rasa
+            # then drops the action's answer ("Cannot write to closing transport").
+            "SANIC_KEEP_ALIVE_TIMEOUT": "75",
+        },
     )
 
 
@@ -606,7 +614,7 @@ def restart_replica(settings: Settings, index: int, wait: bool = True) -> int:
     process = start_replica(settings, index, env)
     write_replica_pid(settings, index, process.pid)
     if wait:
-        wait_for(lambda: replica_healthy(settings, index), f"replica {index}", 600, process)
+        wait_for(lambda: replica_healthy(settings, index) is True, f"replica {index}", 600, process)
     return process.pid
 
 
@@ -700,47 +708,79 @@ def health_path(settings: Settings) -> str:
     return "/health" if HEALTH_CHANNEL in credentials(dict(settings.environ)) else "/"
 
 
-def replica_healthy(settings: Settings, index: int, timeout: float = 3) -> bool:
-    return http_ok(settings.replica_url(index) + health_path(settings), timeout)
+def replica_healthy(settings: Settings, index: int, timeout: float = 3) -> bool | None:
+    """True: healthy. False: refused, reset or an error status (dead, or its health check
+    fails). None: no answer within `timeout`: alive but busy, which under load is normal."""
+    try:
+        with urllib.request.urlopen(
+            settings.replica_url(index) + health_path(settings), timeout=timeout
+        ) as response:
+            return 200 <= response.status < 300
+    except TimeoutError:
+        return None
+    except urllib.error.URLError as failure:
+        return None if isinstance(failure.reason, TimeoutError) else False
+    except OSError:
+        return False
 
 
-def health(settings: Settings, values: Mapping[str, str]) -> tuple[list[str], list[bool]]:
-    """(problems with the stores, whether each replica answers its health check). A replica
-    counts as healthy only while the stores are healthy too."""
+def health(settings: Settings, values: Mapping[str, str]) -> tuple[list[str], list[bool | None]]:
+    """(problems with the stores, each replica's check). With the stores failing, no replica
+    counts as healthy."""
     problems = store_problems(settings, values)
-    replicas = [not problems and replica_healthy(settings, i) for i in range(settings.replicas)]
-    return problems, replicas
+    checks = [False if problems else replica_healthy(settings, i) for i in range(settings.replicas)]
+    return problems, checks
+
+
+@dataclass
+class Strikes:
+    """Failed checks in a row, per replica: `failed` for a refusal or an error status,
+    `busy` for no answer in time."""
+
+    failed: list[int]
+    busy: list[int]
+
+    def record(self, checks: list[bool | None]) -> None:
+        for i, ok in enumerate(checks):
+            self.failed[i] = self.failed[i] + 1 if ok is False else 0
+            self.busy[i] = self.busy[i] + 1 if ok is None else 0
 
 
 def replicas_down(
-    failures: list[int], down: set[int], stores_ok: bool, threshold: int = 3
+    strikes: Strikes, down: set[int], stores_ok: bool, failed: int = 2, busy: int = 15
 ) -> set[int]:
-    """Which replicas nginx must skip, from each one's failed checks in a row. A replica goes out
-    after `threshold` failures (a busy one may miss one check under load; three in a row is a
-    dead or cut-off one) and back in after one good check. With the stores failing every replica
-    goes out at once: none may answer from an empty memory."""
+    """Which replicas nginx must skip. Out after `failed` failed checks in a row, or `busy`
+    unanswered ones (a replica busy answering misses checks under load: only a long silence is a
+    hung one); back in after one good check. With the stores failing, every replica goes out at
+    once: none may answer from an empty memory."""
     if not stores_ok:
-        return set(range(len(failures)))
-    return {i for i, n in enumerate(failures) if n >= threshold or (i in down and n > 0)}
+        return set(range(len(strikes.failed)))
+    out = {
+        i
+        for i in range(len(strikes.failed))
+        if strikes.failed[i] >= failed or strikes.busy[i] >= busy
+    }
+    still_out = {i for i in down if strikes.failed[i] or strikes.busy[i]}
+    return out | still_out
 
 
 def watch(settings: Settings, interval: float = 2.0) -> None:
     """Checks the stores and every replica each `interval` seconds; rewrites nginx's upstreams
     and reloads it when the healthy set changes, with an error line for each replica lost."""
     values = passwords(settings)
-    failures = [0] * settings.replicas
+    strikes = Strikes([0] * settings.replicas, [0] * settings.replicas)
     down: set[int] = set()
     reported: list[str] = []
     while True:
-        problems, replicas = health(settings, values)
+        problems, checks = health(settings, values)
         if problems != reported:
             for problem in problems:
                 error(problem)
             if reported and not problems:
                 log("PostgreSQL and Redis reachable again")
             reported = problems
-        failures = [0 if ok else n + 1 for ok, n in zip(replicas, failures, strict=True)]
-        now_down = replicas_down(failures, down, stores_ok=not problems)
+        strikes.record(checks)
+        now_down = replicas_down(strikes, down, stores_ok=not problems)
         if now_down != down:
             for index in sorted(now_down - down):
                 error(f"replica {index} ({settings.replica_url(index)}) unhealthy: out of nginx")
@@ -787,7 +827,9 @@ def start(settings: Settings) -> None:
         write_replica_pid(settings, index, process.pid)
         started.append((index, process))
     for index, process in started:
-        wait_for(lambda i=index: replica_healthy(settings, i), f"replica {index}", 900, process)
+        wait_for(
+            lambda i=index: replica_healthy(settings, i) is True, f"replica {index}", 900, process
+        )
         log(f"replica {index} ready")
     for index in range(settings.replicas):
         wait_for(
@@ -839,16 +881,17 @@ def status(settings: Settings) -> int:
     """Prints what runs; exits 1 unless the stores and every replica are healthy."""
     problems, replicas = health(settings, passwords(settings))
     pids = replica_pids(settings)
+    words = {True: "healthy", None: "busy (no answer in 3 s)", False: "NOT healthy"}
     for index, ok in enumerate(replicas):
         pid = pids[index] if index < len(pids) else None
-        print(f"replica {index}: pid {pid}, {'healthy' if ok else 'NOT healthy'}")
+        print(f"replica {index}: pid {pid}, {words[ok]}")
     for problem in problems:
         error(problem)
     redis_up = alive(read_pid(settings.run_dir / "redis.pid"), "redis-server")
     print(f"PostgreSQL: {'running' if pg_running(settings) else 'stopped'}")
     print(f"Redis: {'running' if redis_up else 'stopped'}")
     print(f"nginx: {'running' if alive(nginx_pid(settings), 'nginx') else 'stopped'}")
-    return 0 if replicas and all(replicas) else 1
+    return 0 if replicas and all(ok is not False for ok in replicas) else 1
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -46,7 +46,7 @@ MESSAGES = [
     "thanks",
 ]
 REQUEST_TIMEOUT = 150  # above nginx's proxy_read_timeout: nginx, not the client, gives up first
-TRIES = 5
+TRIES = 6
 
 
 @dataclass
@@ -134,9 +134,10 @@ class Conversations:
 
 
 def send_once(
-    url: str, conversations: Conversations, sender: str, text: str, turn: int, counts: Counts
+    url: str, conversations: Conversations, sender: str, text: str, stored: int, counts: Counts
 ) -> bool:
-    """Sends `text` as turn number `turn` (0-based) of `sender` until it is handled once."""
+    """Sends `text`, the next message of `sender` after `stored` stored ones, until it is
+    handled once; True when it was answered."""
     for attempt in range(TRIES):
         if attempt:
             counts.add(retried=1)
@@ -151,13 +152,45 @@ def send_once(
         # The lock lives at most TICKET_LOCK_LIFETIME (60 s) after a replica died holding it.
         conversations.wait_unlocked(sender, timeout=90)
         turns = conversations.turns(sender)
-        if len(turns) > turn and turns[turn][0] == text:
-            if turns[turn][1]:
+        if len(turns) > stored and turns[stored][0] == text:
+            if turns[stored][1]:
                 counts.add(recovered=1)
                 return True
             return False  # stored without an answer: resending would only hide it
-        time.sleep(1)
+        time.sleep(min(2**attempt, 15))  # no replica may be up yet: back off, ~45 s in all
     return False
+
+
+@dataclass(frozen=True)
+class Check:
+    lost: int  # sent, not stored
+    duplicated: int  # stored more often than sent
+    unanswered: int  # stored user messages with no bot message after them
+    out_of_order: bool
+
+
+def longest_common_subsequence(a: list[str], b: list[str]) -> int:
+    row = [0] * (len(b) + 1)
+    for x in a:
+        previous_diagonal = 0
+        for j, y in enumerate(b, 1):
+            previous_diagonal, row[j] = (
+                row[j],
+                previous_diagonal + 1 if x == y else max(row[j], row[j - 1]),
+            )
+    return row[-1]
+
+
+def compare(sent: list[str], stored: list[tuple[str, int]]) -> Check:
+    """What was sent against what the tracker holds: (user text, bot messages after it)."""
+    texts = [text for text, _ in stored]
+    matched = longest_common_subsequence(sent, texts)  # what is there, in its place
+    return Check(
+        lost=len(sent) - matched,
+        duplicated=len(texts) - matched,
+        unanswered=sum(1 for _, bots in stored if bots == 0),
+        out_of_order=sorted(texts) == sorted(sent) and texts != sent,
+    )
 
 
 @dataclass
@@ -184,6 +217,7 @@ def run(settings: cluster.Settings, plan: Plan) -> int:
     timeline: dict[str, float] = {}
 
     def talk(index: int, sender: str) -> None:
+        stored = 0  # this sender's user messages in the tracker store
         for turn in range(plan.max_messages):
             done_enough = (
                 turn >= plan.min_messages and stop_after and time.monotonic() > stop_after[0]
@@ -193,8 +227,11 @@ def run(settings: cluster.Settings, plan: Plan) -> int:
             text = MESSAGES[(index + turn) % len(MESSAGES)]
             sent[sender].append(text)
             counts.add(sent=1)
-            if not send_once(url, conversations, sender, text, turn, counts):
+            if send_once(url, conversations, sender, text, stored, counts):
+                stored += 1
+            else:
                 counts.add(unanswered=1)
+                stored = len(conversations.turns(sender))  # where the next one must land
 
     def kill_and_restart() -> None:
         time.sleep(plan.kill_after)
@@ -228,17 +265,11 @@ def run(settings: cluster.Settings, plan: Plan) -> int:
     lost = duplicated = unanswered_turns = out_of_order = 0
     for sender in senders:
         conversations.wait_unlocked(sender, timeout=90)
-        stored = conversations.turns(sender)
-        texts = [text for text, _ in stored]
-        expected = sent[sender]
-        matched = 0
-        for text in texts:  # `expected` as a subsequence of what is stored
-            if matched < len(expected) and text == expected[matched]:
-                matched += 1
-        lost += len(expected) - matched
-        duplicated += max(0, len(texts) - matched)
-        out_of_order += int(texts != expected and len(texts) == len(expected))
-        unanswered_turns += sum(1 for _, bots in stored if bots == 0)
+        check = compare(sent[sender], conversations.turns(sender))
+        lost += check.lost
+        duplicated += check.duplicated
+        unanswered_turns += check.unanswered
+        out_of_order += check.out_of_order
 
     killed, back = timeline.get("killed", float("nan")), timeline.get("restarted", float("nan"))
     print(

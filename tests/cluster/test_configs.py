@@ -120,20 +120,25 @@ def test_unknown_placeholder_is_an_error() -> None:
 
 
 @pytest.mark.parametrize(
-    ("failures", "down", "stores_ok", "expected"),
+    ("checks", "down", "stores_ok", "expected"),
     [
-        ([0, 0], set(), True, set()),
-        ([2, 0], set(), True, set()),  # a busy replica may miss two checks
-        ([3, 0], set(), True, {0}),
-        ([1, 0], {0}, True, {0}),  # out until one good check
-        ([0, 0], {0}, True, set()),
-        ([0, 0], set(), False, {0, 1}),  # database gone: nobody answers from memory
+        ([[True, True]], set(), True, set()),
+        ([[False, True]], set(), True, set()),  # one refusal may be a restart's first second
+        ([[False, True]] * 2, set(), True, {0}),
+        ([[None, True]] * 14, set(), True, set()),  # busy answering: stays in
+        ([[None, True]] * 15, set(), True, {0}),  # silent for 30 s: hung
+        ([[False, True]] * 2 + [[None, True]], {0}, True, {0}),  # out until one good check
+        ([[False, True]] * 2 + [[True, True]], {0}, True, set()),
+        ([[True, True]], set(), False, {0, 1}),  # database gone: nobody answers from memory
     ],
 )
 def test_which_replicas_nginx_skips(
-    failures: list[int], down: set[int], stores_ok: bool, expected: set[int]
+    checks: list[list[bool | None]], down: set[int], stores_ok: bool, expected: set[int]
 ) -> None:
-    assert cluster.replicas_down(failures, down, stores_ok) == expected
+    strikes = cluster.Strikes([0, 0], [0, 0])
+    for each in checks:
+        strikes.record(each)
+    assert cluster.replicas_down(strikes, down, stores_ok) == expected
 
 
 def test_the_watcher_reads_the_health_channel_when_it_is_configured(

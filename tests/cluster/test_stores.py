@@ -109,7 +109,8 @@ def test_a_dead_database_fails_the_health_check_with_an_error_line(
         assert len(problems) == 1
         assert problems[0].startswith("PostgreSQL (tracker store) unreachable")
         assert replicas == [False, False]
-        assert cluster.replicas_down([1, 1], set(), stores_ok=not problems) == {0, 1}
+        strikes = cluster.Strikes([1, 1], [0, 0])
+        assert cluster.replicas_down(strikes, set(), stores_ok=not problems) == {0, 1}
     finally:
         cluster.start_postgres(stores, values)
     assert cluster.store_problems(stores, values) == []

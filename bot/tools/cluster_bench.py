@@ -87,6 +87,45 @@ def describe(name: str, result: Throughput) -> str:
     )
 
 
+def measure(
+    settings: cluster.Settings,
+    floor_url: str | None = None,
+    senders: int = 16,
+    messages: int = 8,
+    rounds: int = 2,
+) -> dict[str, Throughput]:
+    """Best of `rounds` alternating runs for the cluster, one replica and (given) the floor."""
+    targets = {
+        f"cluster: nginx, {settings.replicas} replicas": settings.url,
+        "one replica (same stores)": settings.replica_url(0),
+    }
+    if floor_url:
+        targets["Rasa floor bot, one process"] = floor_url.rstrip("/")
+    for url in targets.values():  # warm up: the first messages load lazily built parts
+        throughput(url, senders=2, messages=2)
+    results: dict[str, list[Throughput]] = {name: [] for name in targets}
+    for _ in range(rounds):  # alternate, so a noisy neighbour hits every figure alike
+        for name, url in targets.items():
+            results[name].append(throughput(url, senders, messages))
+    return {name: max(runs, key=lambda r: r.per_second) for name, runs in results.items()}
+
+
+def report(best: dict[str, Throughput], senders: int, rounds: int) -> list[str]:
+    lines = [f"Throughput, {senders} concurrent senders (REST, loopback; best of {rounds})"]
+    lines += [describe(name, result) for name, result in best.items()]
+    rates = [result.per_second for result in best.values()]
+    lines.append(f"  cluster / one replica: {rates[0] / rates[1]:.2f}x")
+    if len(rates) > 2:
+        verdict = "PASS" if rates[0] / rates[2] >= 1.6 else "MISS"
+        lines.append(
+            f"  cluster / Rasa floor:  {rates[0] / rates[2]:.2f}x   (target >= 1.6x) {verdict}"
+        )
+        lines.append(f"  one replica / floor:   {rates[1] / rates[2]:.2f}x")
+    else:
+        lines.append("  cluster / Rasa floor:  not measured (pass --floor-url; bot/tools/bench.py)")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.tools.cluster_bench")
     parser.add_argument("--senders", type=int, default=16)
@@ -95,36 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--floor-url", help="Rasa's floor bot, measured the same way")
     args = parser.parse_args(argv)
     settings = cluster.Settings.from_env(os.environ)
-    targets = {
-        f"cluster: nginx, {settings.replicas} replicas": settings.url,
-        "one replica (same stores)": settings.replica_url(0),
-    }
-    if args.floor_url:
-        targets["Rasa floor bot, one process"] = args.floor_url.rstrip("/")
-    for url in targets.values():  # warm up: the first messages load lazily built parts
-        throughput(url, senders=2, messages=2)
-    results: dict[str, list[Throughput]] = {name: [] for name in targets}
-    for _ in range(args.rounds):  # alternate, so a noisy neighbour hits every figure alike
-        for name, url in targets.items():
-            results[name].append(throughput(url, args.senders, args.messages))
-
-    best = {name: max(runs, key=lambda r: r.per_second) for name, runs in results.items()}
-    print(
-        f"\nThroughput, {args.senders} concurrent senders (REST, loopback; best of {args.rounds})"
-    )
-    for name, result in best.items():
-        print(describe(name, result))
-    names = list(best)
-    cluster_rate, single_rate = best[names[0]].per_second, best[names[1]].per_second
-    print(f"  cluster / one replica: {cluster_rate / single_rate:.2f}x")
-    if args.floor_url:
-        floor_rate = best[names[2]].per_second
-        print(f"  cluster / Rasa floor:  {cluster_rate / floor_rate:.2f}x   (target >= 1.6x)")
-        print(f"  one replica / floor:   {single_rate / floor_rate:.2f}x")
-    else:
-        print("  cluster / Rasa floor:  not measured (pass --floor-url; bot/tools/bench.py)")
-    unanswered = sum(r.failures for runs in results.values() for r in runs)
-    return 1 if unanswered else 0
+    best = measure(settings, args.floor_url, args.senders, args.messages, args.rounds)
+    print("\n" + "\n".join(report(best, args.senders, args.rounds)))
+    return 1 if any(result.failures for result in best.values()) else 0
 
 
 if __name__ == "__main__":

@@ -269,11 +269,11 @@ def passwords(settings: Settings) -> dict[str, str]:
 
 
 def log(message: str) -> None:
-    print(f"cluster: {message}", flush=True)
+    print(f"{time.strftime('%H:%M:%S')} cluster: {message}", flush=True)
 
 
 def error(message: str) -> None:
-    print(f"cluster: ERROR: {message}", file=sys.stderr, flush=True)
+    print(f"{time.strftime('%H:%M:%S')} cluster: ERROR: {message}", file=sys.stderr, flush=True)
 
 
 def postgres_bin(name: str) -> str:
@@ -843,7 +843,7 @@ def start(settings: Settings) -> None:
         watcher = daemon(
             [sys.executable, "-m", "bot.tools.cluster", "watch"],
             settings.log_dir / "watch.log",
-            {**os.environ, "CLUSTER_RUN_DIR": str(settings.run_dir)},
+            {**os.environ, **settings.environ, "CLUSTER_RUN_DIR": str(settings.run_dir)},
         )
         watcher_pid_file(settings).write_text(f"{watcher.pid}\n")
     replica_urls = ", ".join(settings.replica_url(i) for i in range(settings.replicas))

@@ -136,7 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     settings = cluster.Settings.from_env(os.environ)
     best = measure(settings, args.floor_url, args.senders, args.messages, args.rounds)
     print("\n" + "\n".join(report(best, args.senders, args.rounds)))
-    return 1 if any(result.failures for result in best.values()) else 0
+    # The floor bot (rasa init) has no answer for some questions, Chinese ones: that is the
+    # floor's nature, not a failure. Ours must answer every message.
+    ours = list(best.values())[:2]
+    return 1 if any(result.failures for result in ours) else 0
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ export RASA_TELEMETRY_ENABLED := false
 
 WEB_VENDOR := web/vendor/versions.json
 
-.PHONY: run shell test setup web train lint validate pytest nlu-gate stories bench report clean
+.PHONY: run shell test setup web train lint validate pytest nlu-gate stories bench report clean \
+	cluster cluster-stop soak bench-cluster
 
 ## make run: set up if needed, train if data changed, start everything, print where to chat
 run: setup web $(MODEL)
@@ -82,6 +83,21 @@ bench: setup $(MODEL)
 ## the trainers' report from the tracker store of endpoints.yml: results/report.html
 report: setup
 	$(PY) -m bot.report --endpoints endpoints.yml --out results/report.html
+
+## make cluster: PostgreSQL, Redis, REPLICAS replicas and nginx on RASA_PORT (docs/deploy.md)
+cluster: setup web $(MODEL)
+	$(PY) -m bot.tools.cluster start
+
+cluster-stop:
+	@if [ -x $(PY) ]; then $(PY) -m bot.tools.cluster stop; fi
+
+## kill a replica under load through nginx; prints sent/answered/retried/lost/duplicated
+soak: cluster
+	$(PY) -m bot.tools.soak
+
+## cluster throughput against one replica (and Rasa's floor with FLOOR_URL)
+bench-cluster: cluster
+	$(PY) -m bot.tools.cluster_bench $(if $(FLOOR_URL),--floor-url $(FLOOR_URL))
 
 clean:
 	rm -rf models results .rasa web/vendor web/node_modules

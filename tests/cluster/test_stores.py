@@ -1,0 +1,139 @@
+"""The cluster's stores, started the way `make cluster` starts them: Rasa's SQL tracker store on
+PostgreSQL and RedisLockStore on Redis work with the generated settings, and a dead database is
+reported loudly instead of Rasa's silent fallback to memory (FailSafeTrackerStore)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from rasa.core.lock_store import RedisLockStore
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.tools import cluster
+
+from .conftest import free_port
+
+
+@pytest.fixture(scope="module")
+def stores() -> Iterator[cluster.Settings]:
+    # PostgreSQL runs as the postgres user, which must be able to enter the run folder:
+    # pytest's own temporary folders are private to root.
+    base = Path(tempfile.mkdtemp(prefix="sales-coach-cluster-test-"))
+    base.chmod(0o755)
+    settings = cluster.Settings.from_env(
+        {
+            "CLUSTER_RUN_DIR": str(base / "cluster"),
+            "POSTGRES_PORT": str(free_port()),
+            "REDIS_PORT": str(free_port()),
+        }
+    )
+    values = cluster.passwords(settings)
+    cluster.write_configs(settings, settings.run_dir, values)
+    try:
+        cluster.start_postgres(settings, values)
+        cluster.start_redis(settings, values)
+        yield settings
+    finally:
+        cluster.stop(settings)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def tracker_store(settings: cluster.Settings) -> SQLTrackerStore:
+    return SQLTrackerStore(
+        domain=Domain.empty(),
+        dialect="postgresql",
+        host="127.0.0.1",
+        port=settings.postgres_port,
+        db=cluster.DB_NAME,
+        username=cluster.DB_USER,
+        password=cluster.passwords(settings)["SALES_COACH_DB_PASSWORD"],
+    )
+
+
+def test_rasa_keeps_a_conversation_in_postgresql(stores: cluster.Settings) -> None:
+    tracker = DialogueStateTracker.from_events(
+        "rep-1", [UserUttered("hi"), BotUttered("Hello! I coach sales reps.")]
+    )
+    asyncio.run(tracker_store(stores).save(tracker))
+
+    stored = asyncio.run(tracker_store(stores).retrieve_full_tracker("rep-1"))  # a new store
+
+    assert [(e.type_name, getattr(e, "text", None)) for e in stored.events] == [
+        ("user", "hi"),
+        ("bot", "Hello! I coach sales reps."),
+    ]
+
+
+def test_rasa_locks_a_conversation_in_redis_behind_a_password(stores: cluster.Settings) -> None:
+    config = cluster.endpoints(stores, 0)["lock_store"]
+    password = cluster.passwords(stores)["SALES_COACH_REDIS_PASSWORD"]
+    locks = RedisLockStore(
+        host=config["url"], port=config["port"], password=password, key_prefix="sales_coach"
+    )
+
+    async def hold() -> int:
+        async with locks.lock("rep-2"):
+            return len(locks.get_lock("rep-2").tickets)  # as every replica sees it
+
+    assert asyncio.run(hold()) == 1
+    assert locks.get_lock("rep-2") is None  # released
+    with pytest.raises(redis.AuthenticationError):
+        redis.StrictRedis(host="127.0.0.1", port=stores.redis_port).ping()
+
+
+def test_a_dead_database_fails_the_health_check_with_an_error_line(
+    stores: cluster.Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    values = cluster.passwords(stores)
+    assert cluster.store_problems(stores, values) == []
+
+    cluster.stop_postgres(stores)
+    try:
+        # What Rasa does on its own: one log line, then an empty conversation from memory.
+        fail_safe = FailSafeTrackerStore(tracker_store(stores))
+        with caplog.at_level(logging.ERROR):
+            assert asyncio.run(fail_safe.retrieve("rep-1")) is None
+        assert "Falling back to use the 'InMemoryTrackerStore'" in caplog.text
+
+        problems, replicas = cluster.health(stores, values)
+        assert len(problems) == 1
+        assert problems[0].startswith("PostgreSQL (tracker store) unreachable")
+        assert replicas == [False, False]
+        strikes = cluster.Strikes([1, 1], [0, 0])
+        assert cluster.replicas_down(strikes, set(), stores_ok=not problems) == {0, 1}
+    finally:
+        cluster.start_postgres(stores, values)
+    assert cluster.store_problems(stores, values) == []
+
+
+def test_the_replicas_own_health_check_fails_without_postgresql(
+    stores: cluster.Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The health channel of `make run` (bot/serving/health.py, SQLite there) on PostgreSQL."""
+    health = pytest.importorskip("bot.serving.health")
+    values = cluster.passwords(stores)
+    store = FailSafeTrackerStore(tracker_store(stores))
+    monitor = health.TrackerStoreMonitor()
+    monitor.watch(store)
+    assert asyncio.run(monitor.check(store))["status"] == "ok"
+
+    cluster.stop_postgres(stores)
+    try:
+        with caplog.at_level(logging.ERROR):
+            report = asyncio.run(monitor.check(store))
+            assert asyncio.run(store.retrieve("rep-1")) is None  # Rasa's fallback, now reported
+        assert report["status"] == "failing"
+        assert report["tracker_store"] == "SQLTrackerStore"
+        assert "TRACKER STORE FAILED" in caplog.text
+    finally:
+        cluster.start_postgres(stores, values)

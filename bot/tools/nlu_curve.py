@@ -8,6 +8,7 @@ Prints figures only, never the questions: `make nlu-curve`.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from rasa.core.agent import Agent
 from rasa.shared.nlu.training_data.loading import load_data
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-MODEL = PROJECT_DIR / "models" / "sales-coach.tar.gz"
+MODEL = Path(os.environ.get("SALES_COACH_MODEL", PROJECT_DIR / "models" / "sales-coach.tar.gz"))
 THRESHOLDS = [round(0.05 * step, 2) for step in range(0, 19)]
 FALLBACK = "nlu_fallback"
 

@@ -8,6 +8,7 @@ Prints figures only, never the questions: `make nlu-curve`.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 import yaml
 from rasa.core.agent import Agent
 from rasa.shared.nlu.training_data.loading import load_data
+from rasa.utils.log_utils import configure_structlog
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 MODEL = Path(os.environ.get("SALES_COACH_MODEL", PROJECT_DIR / "models" / "sales-coach.tar.gz"))
@@ -80,6 +82,9 @@ def print_curve(name: str, rows: list[tuple[float, float, float]], configured: f
 
 
 def main(argv: list[str]) -> int:
+    # Rasa's debug log prints every parsed text to stdout: the figures must come without them
+    configure_structlog(logging.WARNING)
+    logging.getLogger().setLevel(logging.WARNING)
     sets = [Path(p) for p in argv] or [PROJECT_DIR / "tests" / "nlu" / "held_out.yml"]
     threshold, ambiguity = configured_fallback()
     agent = Agent.load(str(MODEL))

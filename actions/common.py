@@ -37,7 +37,10 @@ def send_answer(dispatcher: CollectingDispatcher, answer: Answer) -> list[EventT
     dispatcher.utter_message(
         text=to_markdown(answer), buttons=answer["buttons"], json_message={"sales_coach": answer}
     )
-    return [SlotSet("last_answer", {"id": answer["id"], "entry_ids": answer["entry_ids"]})]
+    return [
+        SlotSet("last_answer", {"id": answer["id"], "entry_ids": answer["entry_ids"]}),
+        SlotSet("has_answer", True),
+    ]
 
 
 def send_question(

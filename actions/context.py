@@ -53,8 +53,13 @@ class ActionAnswerInContext(Action):
             answer = example_answer(kb, topic, language)
         elif topic is not None:
             answer = topic_answer(kb, topic, language, "more")
-        elif _last_answer_id(tracker).count(".") == 2:  # a comparison on one aspect: all of it
-            answer = comparison_answer(kb, tracker.get_slot("roles"), language)
+        elif _last_answer_id(tracker).count(".") == 2:  # one aspect was answered: all of it
+            roles = tracker.get_slot("roles") or []
+            answer = (
+                duties_answer(kb, roles[0], language)
+                if _last_answer_id(tracker).startswith("duties.")
+                else comparison_answer(kb, roles, language)
+            )
         else:
             answer = _nothing_more(language)
         return send_answer(dispatcher, answer)

@@ -32,5 +32,7 @@ class ActionRoleDuties(Action):
                 buttons=role_buttons(kb, "ask_role_duties", language),
             )
             return []
-        events = send_answer(dispatcher, duties_answer(kb, role, language))
+        # "who does a rep report to?" asks one aspect: answer that, not the whole role card
+        aspect = next(iter(entity_values(tracker, "aspect")), None)
+        events = send_answer(dispatcher, duties_answer(kb, role, language, aspect))
         return [SlotSet("roles", [role]), SlotSet("topic", None), *events]

@@ -147,14 +147,15 @@ def _cell(kb: KnowledgeBase, role: str, aspect: str, language: str) -> tuple[str
     return text(f"silence.{silence.kind}", language, note=note), kb.entries_of(silence.entry_ids)
 
 
-def duties_answer(kb: KnowledgeBase, role: str, language: str) -> Answer:
-    """Everything the article says about one role, aspect by aspect, and what it leaves out."""
+def duties_answer(kb: KnowledgeBase, role: str, language: str, aspect: str | None = None) -> Answer:
+    """Everything the article says about one role, aspect by aspect, and what it leaves out;
+    with `aspect` ("who does a rep report to?") only that aspect, and "tell me more" for all."""
     blocks: list[dict[str, Any]] = []
     cited: list[Entry] = []
     silent = []
-    for aspect in ASPECTS:
-        cell, entries = _cell(kb, role, aspect, language)
-        label = text(f"aspect.{aspect}", language)
+    for row_aspect in [aspect] if aspect else ASPECTS:
+        cell, entries = _cell(kb, role, row_aspect, language)
+        label = text(f"aspect.{row_aspect}", language)
         if entries:
             blocks.append({"type": "field", "label": label, "text": cell})
             cited += entries
@@ -166,8 +167,12 @@ def duties_answer(kb: KnowledgeBase, role: str, language: str) -> Answer:
             {"type": "paragraph", "text": text("silent_aspects", language, aspects=aspects)}
         )
     title = text("duties_title", language, role=kb.role_name(role, language))
-    answer = make_answer("duties", language, title, blocks, cited, f"duties.{role}")
+    answer_id = f"duties.{role}" + (f".{aspect}" if aspect else "")
+    answer = make_answer("duties", language, title, blocks, cited, answer_id)
     answer["roles"] = [role]
+    answer["aspect"] = aspect
+    if aspect:
+        answer["buttons"] = feedback_buttons(language, more=True)
     return answer
 
 

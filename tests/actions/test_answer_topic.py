@@ -21,6 +21,7 @@ def test_short_answer_in_the_users_script_with_citation(dispatcher, make_tracker
         SlotSet("topic", "follow_up"),
         SlotSet("roles", None),
         SlotSet("last_answer", {"id": "topic.follow_up", "entry_ids": SHORT_FOLLOW_UP_ENTRIES}),
+        SlotSet("has_answer", True),
     ]
     [message] = dispatcher.messages
     assert message["text"] == SHORT_FOLLOW_UP_ZH_HANS

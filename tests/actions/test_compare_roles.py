@@ -46,6 +46,7 @@ def test_two_named_roles_give_a_table_and_the_direct_comparison(dispatcher, make
                 "entry_ids": dispatcher.messages[0]["custom"]["sales_coach"]["entry_ids"],
             },
         ),
+        SlotSet("has_answer", True),
     ]
     message = dispatcher.messages[0]
     answer = message["custom"]["sales_coach"]

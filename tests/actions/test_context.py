@@ -92,3 +92,20 @@ def test_more_after_a_duties_answer_says_that_is_all(dispatcher, make_tracker) -
     )
     run(dispatcher, tracker)
     assert "That is everything the article says on this." in dispatcher.messages[0]["text"]
+
+
+def test_more_after_one_aspect_gives_the_whole_role_card(dispatcher, make_tracker) -> None:
+    tracker = make_tracker(
+        "ask_more",
+        slots={
+            "language": "en",
+            "roles": ["sales_rep"],
+            "last_answer": {"id": "duties.sales_rep.reports_to", "entry_ids": []},
+        },
+    )
+    events = run(dispatcher, tracker)
+    assert events[0]["value"]["id"] == "duties.sales_rep"
+    text = dispatcher.messages[0]["text"]
+    assert text.startswith("**What a Sales rep does**")
+    assert "**Reports to:**" in text
+    assert "**Scope:**" in text

@@ -24,7 +24,7 @@ def test_last_answer_ends_the_form(dispatcher, make_tracker) -> None:
 def test_summary_gives_strengths_gaps_and_what_is_not_covered(dispatcher, make_tracker) -> None:
     tracker = make_tracker(slots={"language": "en", "checklist_done": [0, 4]})
     events = ActionReadinessSummary().run(dispatcher, tracker, {})
-    assert events[1] == SlotSet("checklist_answer", None)
+    assert events[1:3] == [SlotSet("has_answer", True), SlotSet("checklist_answer", None)]
     text = dispatcher.messages[0]["text"]
     assert "**Strengths:**\n\n- A track record that proves your skills (Source: ¶22)\n" in text
     assert (

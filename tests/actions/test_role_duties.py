@@ -13,6 +13,7 @@ def test_duties_of_the_named_role(dispatcher, make_tracker) -> None:
         SlotSet("roles", ["regional_manager"]),
         SlotSet("topic", None),
         SlotSet("last_answer", {"id": "duties.regional_manager", "entry_ids": answer["entry_ids"]}),
+        SlotSet("has_answer", True),
     ]
     text = dispatcher.messages[0]["text"]
     assert text.startswith("**What a Regional manager does**")
@@ -43,3 +44,47 @@ def test_no_role_asks_which_with_buttons(dispatcher, make_tracker) -> None:
         {"title": "客户经理", "payload": '/ask_role_duties{"role":"account_manager"}'},
         {"title": "区域经理", "payload": '/ask_role_duties{"role":"regional_manager"}'},
     ]
+
+
+def test_one_aspect_asked_gets_that_aspect_only(dispatcher, make_tracker) -> None:
+    """Who a sales rep reports to: the reporting line, not the whole role card."""
+    tracker = make_tracker(
+        "ask_role_duties",
+        [{"entity": "role", "value": "sales_rep"}, {"entity": "aspect", "value": "reports_to"}],
+        {"language": "en"},
+    )
+    events = ActionRoleDuties().run(dispatcher, tracker, {})
+    answer = dispatcher.messages[0]["custom"]["sales_coach"]
+    assert events == [
+        SlotSet("roles", ["sales_rep"]),
+        SlotSet("topic", None),
+        SlotSet(
+            "last_answer", {"id": "duties.sales_rep.reports_to", "entry_ids": answer["entry_ids"]}
+        ),
+        SlotSet("has_answer", True),
+    ]
+    assert dispatcher.messages[0]["text"] == (
+        "**What a Sales rep does**\n\n"
+        "**Reports to:** The article does not say. An inference, not stated in it: The article "
+        "has the sales manager recruiting, training, paying and managing salespeople (¶19, ¶22, "
+        "¶25), and a regional manager overseeing the local sales reps (¶24); this suggests a rep "
+        "reports to a sales manager or a regional manager.\n\n"
+        "_Source: ¶19, ¶22, ¶24, ¶25_"
+    )
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [
+        "/ask_more",
+        "/feedback_positive",
+        "/feedback_negative",
+    ]
+
+
+def test_an_aspect_the_article_is_silent_on_says_so(dispatcher, make_tracker) -> None:
+    tracker = make_tracker(
+        "ask_role_duties",
+        [{"entity": "role", "value": "sales_manager"}, {"entity": "aspect", "value": "reports_to"}],
+        {"language": "zh-Hant"},
+    )
+    ActionRoleDuties().run(dispatcher, tracker, {})
+    answer = dispatcher.messages[0]["custom"]["sales_coach"]
+    assert answer["blocks"] == [{"type": "paragraph", "text": "文章沒有提到:向誰匯報。"}]
+    assert answer["citations"] == []

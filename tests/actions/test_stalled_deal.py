@@ -121,7 +121,7 @@ def test_summary_lists_next_actions_and_what_is_done(dispatcher, make_tracker) -
         slots={"language": "en", "deal_stage": "product_delivery", "checklist_done": [0, 2]}
     )
     events = ActionStalledDealSummary().run(dispatcher, tracker, {})
-    assert events[1] == SlotSet("checklist_answer", None)
+    assert events[1:3] == [SlotSet("has_answer", True), SlotSet("checklist_answer", None)]
     assert events[0]["value"]["id"] == "deal.product_delivery"
     assert dispatcher.messages[0]["text"] == (
         "**Your stalled deal: next actions**\n\n"

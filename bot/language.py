@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.knowledge.script import to_simplified, to_traditional
+from bot.knowledge.script import simplified_character, to_traditional
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 LATIN_WORD = re.compile(r"[A-Za-z]+")
@@ -17,7 +17,7 @@ def script_of(text: str) -> str:
     """`zh-Hant`, `zh-Hans`, or `zh` when no character is specific to one script."""
     traditional = simplified = 0
     for char in CJK.findall(text):
-        if to_simplified(char) != char:
+        if simplified_character(char) != char:
             traditional += 1
         elif to_traditional(char) != char:
             simplified += 1

@@ -32,6 +32,12 @@ def to_simplified(text: str) -> str:
     return _converter("tw2s").convert(text)
 
 
+def simplified_character(char: str) -> str:
+    """One character's Simplified form, for telling the scripts apart (`t2s`: character by
+    character, without the Taiwan phrase table that turns 什麼 and 什么 into each other)."""
+    return _converter("t2s").convert(char)
+
+
 def to_simplified_wording(text: str) -> str:
     """Our own wording as a Simplified Chinese reader would write it."""
     text = to_simplified(text)

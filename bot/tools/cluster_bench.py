@@ -22,16 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bot.tools import cluster
-
-MESSAGES = [
-    "hi",
-    "how do i follow up after sending samples",
-    "銷售經理跟客戶經理差在哪",
-    "区域经理要干嘛",
-    "what does it take to get promoted",
-    "tell me more",
-    "韌性是什麼",
-]
+from bot.tools.bench import MESSAGES  # the same mix as the single-process bench
 
 
 @dataclass(frozen=True)

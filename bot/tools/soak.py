@@ -32,15 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.tools import cluster
+from bot.tools.bench import MESSAGES as BENCH_MESSAGES
 
 MESSAGES = [
-    "hi",
-    "how do i follow up after sending samples",
-    "銷售經理跟客戶經理差在哪",
-    "区域经理要干嘛",
-    "what does it take to get promoted",
-    "tell me more",
-    "韌性是什麼",
+    *BENCH_MESSAGES,
     "how do i keep my commitments to customers",
     "什么是沟通",
     "thanks",

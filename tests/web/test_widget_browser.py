@@ -461,6 +461,8 @@ def test_interface_in_chinese(server, browser):
     context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-US")
     page = context.new_page()
     open_widget(page, server, language="zh-Hant")
+    # the welcome arrives on its own; count from after it, or it is taken for the answer
+    wait_for_welcome(page)
     expect(page.locator("#sales-coach-chat")).to_have_attribute("lang", "zh-Hant")
     restart = page.get_by_role("button", name="重新開始對話", exact=True)
     expect(restart).to_be_visible()

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import entity_values, language_of, send_question
-from bot.knowledge.base import STAGES, ChecklistItem, KnowledgeBase, knowledge_base
+from bot.knowledge.base import ChecklistItem, KnowledgeBase, knowledge_base
 from bot.rendering.coaching import readiness_question, step_question
 from bot.rendering.strings import text
 
@@ -25,7 +25,7 @@ def checklist_items(kb: KnowledgeBase, tracker: Tracker) -> tuple[ChecklistItem,
     if tracker.active_loop.get("name") == READINESS_FORM:
         return kb.readiness
     stage = tracker.get_slot("deal_stage")
-    return kb.stalled_deal[stage].steps if stage in STAGES else ()
+    return kb.stalled_deal[stage].steps if stage in kb.stalled_deal else ()
 
 
 class ActionStartChecklist(Action):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -9,16 +10,16 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import entity_values, language_of, send_answer
-from bot.knowledge.base import ROLES, knowledge_base
+from bot.knowledge.base import knowledge_base
 from bot.rendering.answer import comparison_answer
 
 
-def roles_to_compare(named: list[str], earlier: list[str]) -> list[str]:
+def roles_to_compare(named: list[str], earlier: list[str], every_role: Sequence[str]) -> list[str]:
     """Which roles a comparison is about.
 
     Two or more named: those. One named: it and the role talked about before ("and an account
     manager?"), or else it against all the others. None named: the roles talked about before
-    when there were two or more, else all four.
+    when there were two or more, else every role.
     """
     if len(named) >= 2:
         return named
@@ -26,8 +27,8 @@ def roles_to_compare(named: list[str], earlier: list[str]) -> list[str]:
         other = next((role for role in earlier if role != named[0]), None)
         if other:
             return [other, named[0]]
-        return [named[0], *(role for role in ROLES if role != named[0])]
-    return earlier if len(earlier) >= 2 else list(ROLES)
+        return [named[0], *(role for role in every_role if role != named[0])]
+    return earlier if len(earlier) >= 2 else list(every_role)
 
 
 class ActionCompareRoles(Action):
@@ -37,10 +38,11 @@ class ActionCompareRoles(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        kb = knowledge_base()
         roles = roles_to_compare(
-            entity_values(tracker, "role"), list(tracker.get_slot("roles") or [])
+            entity_values(tracker, "role"), list(tracker.get_slot("roles") or []), kb.role_ids
         )
         aspect = next(iter(entity_values(tracker, "aspect")), None)
-        answer = comparison_answer(knowledge_base(), roles, language_of(tracker), aspect)
+        answer = comparison_answer(kb, roles, language_of(tracker), aspect)
         events = send_answer(dispatcher, answer)
         return [SlotSet("roles", roles), SlotSet("topic", None), *events]

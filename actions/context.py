@@ -79,8 +79,8 @@ class ActionAnswerInContext(Action):
             events = send_answer(dispatcher, duties_answer(kb, roles[0], language))
             return [SlotSet("roles", [roles[0]]), SlotSet("topic", None), *events]
         if competencies:
-            # execution is covered by the core-competencies topic; the others have their own
-            topic = kb.topics["competencies" if competencies[0] == "execution" else competencies[0]]
+            # which topic answers a competency is in the registry (topics.yml `competencies`)
+            topic = kb.topic_for_competency(competencies[0])
             events = send_answer(dispatcher, topic_answer(kb, topic, language))
             return [SlotSet("topic", topic.id), SlotSet("roles", None), *events]
         dispatcher.utter_message(text=text("what_about_which", language))

@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.checklist import STALLED_DEAL_FORM, ChecklistFormValidation
 from actions.common import entity_values, language_of, send_answer, send_question
-from bot.knowledge.base import STAGES, knowledge_base
+from bot.knowledge.base import knowledge_base
 from bot.rendering.coaching import deal_stage_question, deal_summary
 from bot.rendering.strings import text
 
@@ -27,7 +27,7 @@ class ValidateStalledDealForm(ChecklistFormValidation):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        if slot_value not in STAGES:  # free text: look for a stage in it
+        if slot_value not in knowledge_base().stages:  # free text: look for a stage in it
             stages = entity_values(tracker, "stage")
             slot_value = stages[0] if stages else None
         if slot_value is None:

@@ -12,8 +12,8 @@ import yaml
 from bot.knowledge.script import in_script, wording_in_script
 
 KNOWLEDGE_DIR = Path(__file__).parent
-ROLES = ("sales_rep", "sales_manager", "account_manager", "regional_manager")
-ASPECTS = ("scope", "duties", "reports_to", "manages", "requirements")
+# Roles, aspects and stages are data: the keys of terms.yml (`role`, `aspect`, `stage`), in
+# file order, so that a fifth role is a change to terms.yml and roles.yml only.
 LANGUAGES = ("en", "zh-Hans", "zh-Hant")
 NOT_IN_SOURCE = "not_in_source"
 STYLES = ("paragraph", "item", "quote")
@@ -23,14 +23,6 @@ SILENCE_KINDS = ("inference", "related")
 # involves (¶19): the second is never reported as a gap to close before a promotion.
 READINESS_KINDS = ("requirement", "job")
 ENTITY_TYPES = ("role", "competency", "stage", "aspect", "script")
-STAGES = (
-    "collect_targets",
-    "phone_contact",
-    "first_visit",
-    "product_delivery",
-    "negotiation",
-    "order_closing",
-)
 
 
 class KnowledgeBaseError(ValueError):
@@ -70,6 +62,8 @@ class Topic:
     why: tuple[str, ...] = ()
     concrete: tuple[str, ...] = ()
     offers: tuple[str, ...] = ()  # intents offered as next steps (buttons)
+    # competency entity values this topic answers ("what about drive?")
+    competencies: tuple[str, ...] = ()
 
     def title_text(self, language: str) -> str:
         return _localized(self.title, language) or self.id
@@ -139,6 +133,24 @@ class KnowledgeBase:
     def topic_for_intent(self, intent: str) -> Topic | None:
         return self._by_intent.get(intent)
 
+    def topic_for_competency(self, competency: str) -> Topic:
+        """The topic that answers a competency (the loader gives each exactly one)."""
+        return next(t for t in self.topics.values() if competency in t.competencies)
+
+    @property
+    def role_ids(self) -> tuple[str, ...]:
+        """Every role, in the order of terms.yml (also the order of columns and buttons)."""
+        return tuple(self.terms["role"])
+
+    @property
+    def aspects(self) -> tuple[str, ...]:
+        return tuple(self.terms["aspect"])
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """The stages of the sales process, in order (the stage buttons are numbered so)."""
+        return tuple(self.terms["stage"])
+
     def entries_of(self, entry_ids: tuple[str, ...]) -> list[Entry]:
         return [self.entries[entry_id] for entry_id in entry_ids]
 
@@ -202,7 +214,7 @@ def _bilingual(value: Any) -> bool:
     )
 
 
-def _load_entry(raw: Any, path: Path, index: int) -> Entry:
+def _load_entry(raw: Any, path: Path, index: int, last_paragraph: int) -> Entry:
     where = f"entry #{index + 1}"
     _require(isinstance(raw, dict), path, where, "must be a mapping")
     entry_id = raw.get("id")
@@ -223,10 +235,10 @@ def _load_entry(raw: Any, path: Path, index: int) -> Entry:
     _require(
         isinstance(paragraphs, list)
         and bool(paragraphs)
-        and all(isinstance(number, int) and 1 <= number <= 26 for number in paragraphs),
+        and all(isinstance(number, int) and 1 <= number <= last_paragraph for number in paragraphs),
         path,
         where,
-        "`paragraphs` must be a non-empty list of paragraph numbers 1–26",
+        f"`paragraphs` must be a non-empty list of paragraph numbers 1–{last_paragraph}",
     )
     style = raw.get("style", "paragraph")
     _require(style in STYLES, path, where, f"`style` must be one of {STYLES}")
@@ -262,13 +274,20 @@ def _load_entry(raw: Any, path: Path, index: int) -> Entry:
     )
 
 
+def paragraph_count(directory: Path) -> int:
+    """How many paragraphs the article has: each non-empty line is one (as in source.py)."""
+    article = directory / "source" / "article.txt"
+    return sum(1 for line in article.read_text(encoding="utf-8").splitlines() if line.strip())
+
+
 def _load_entries(directory: Path) -> dict[str, Entry]:
     entries: dict[str, Entry] = {}
+    last_paragraph = paragraph_count(directory)
     for path in sorted((directory / "entries").glob("*.yml")):
         raw_entries = _read_yaml(path)
         _require(isinstance(raw_entries, list), path, "file", "must be a list of entries")
         for index, raw in enumerate(raw_entries):
-            entry = _load_entry(raw, path, index)
+            entry = _load_entry(raw, path, index, last_paragraph)
             _require(entry.id not in entries, path, f"entry {entry.id!r}", "duplicate id")
             entries[entry.id] = entry
     return entries
@@ -286,7 +305,9 @@ def _check_ids(ids: Any, entries: dict[str, Entry], path: Path, where: str) -> t
     return tuple(ids)
 
 
-def _load_topics(path: Path, entries: dict[str, Entry]) -> dict[str, Topic]:
+def _load_topics(
+    path: Path, entries: dict[str, Entry], competencies: dict[str, Any]
+) -> dict[str, Topic]:
     raw_topics = _read_yaml(path)
     _require(isinstance(raw_topics, dict), path, "file", "must map topic ids to topics")
     topics = {}
@@ -307,15 +328,44 @@ def _load_topics(path: Path, entries: dict[str, Entry]) -> dict[str, Topic]:
             _check_ids(raw[key], entries, path, f"{where} `{key}`") if key in raw else ()
             for key in ("why", "concrete")
         )
+        # How many buttons a channel shows is the channel's business (bot/rendering/slack.py).
         offers = raw.get("offers", [])
         _require(
-            isinstance(offers, list) and len(offers) <= 2,
+            isinstance(offers, list) and all(isinstance(o, str) for o in offers),
             path,
             where,
-            "`offers` lists at most two intents (Slack shows five buttons)",
+            "`offers` must be a list of intents",
+        )
+        answers_for = raw.get("competencies", [])
+        unknown = [c for c in answers_for if c not in competencies]
+        _require(
+            isinstance(answers_for, list) and not unknown,
+            path,
+            where,
+            f"`competencies` names value(s) {unknown} that terms.yml `competency` does not list",
         )
         topics[topic_id] = Topic(
-            topic_id, raw["intent"], raw["title"], entry_ids, short, why, concrete, tuple(offers)
+            topic_id,
+            raw["intent"],
+            raw["title"],
+            entry_ids,
+            short,
+            why,
+            concrete,
+            tuple(offers),
+            tuple(answers_for),
+        )
+    intents = [topic.intent for topic in topics.values()]
+    twice = sorted({intent for intent in intents if intents.count(intent) > 1})
+    _require(not twice, path, "file", f"intent(s) {twice} name more than one topic")
+    for competency in competencies:
+        owners = [t.id for t in topics.values() if competency in t.competencies]
+        _require(
+            len(owners) == 1,
+            path,
+            "file",
+            f"competency {competency!r} (terms.yml) must be answered by exactly one topic's"
+            f" `competencies`, not {owners}",
         )
     return topics
 
@@ -332,16 +382,16 @@ def _load_item(raw: Any, entries: dict[str, Entry], path: Path, where: str) -> C
 
 
 def _load_checklists(
-    path: Path, entries: dict[str, Entry]
+    path: Path, entries: dict[str, Entry], stages_in_order: tuple[str, ...]
 ) -> tuple[dict[str, StageAdvice], tuple[ChecklistItem, ...], dict[str, str]]:
     raw = _read_yaml(path)
     _require(isinstance(raw, dict), path, "file", "must have `stalled_deal` and `readiness`")
     stages = raw.get("stalled_deal")
     _require(
-        isinstance(stages, dict) and set(stages) == set(STAGES),
+        isinstance(stages, dict) and set(stages) == set(stages_in_order),
         path,
         "stalled_deal",
-        f"must give every stage {STAGES}",
+        f"must give every stage of terms.yml {stages_in_order}",
     )
     advice = {}
     for stage, value in stages.items():
@@ -397,7 +447,7 @@ def _load_silence(value: Any, entries: dict[str, Entry], path: Path, where: str)
 
 
 def _load_roles(
-    path: Path, entries: dict[str, Entry]
+    path: Path, entries: dict[str, Entry], role_terms: dict[str, Any], aspect_ids: tuple[str, ...]
 ) -> tuple[
     dict[str, dict[str, tuple[str, ...] | None]],
     list[Comparison],
@@ -406,20 +456,30 @@ def _load_roles(
     raw = _read_yaml(path)
     _require(isinstance(raw, dict), path, "file", "must have `roles` and `comparisons`")
     raw_roles = raw.get("roles")
+    _require(isinstance(raw_roles, dict), path, "roles", "must map role ids to aspects")
+    no_terms = [role for role in raw_roles if role not in role_terms]
     _require(
-        isinstance(raw_roles, dict) and set(raw_roles) == set(ROLES),
+        not no_terms,
         path,
         "roles",
-        f"must describe exactly {ROLES}",
+        f"role(s) {no_terms} have no words under `role` in terms.yml (add en and zh terms there)",
+    )
+    not_described = [role for role in role_terms if role not in raw_roles]
+    _require(
+        not not_described,
+        path,
+        "roles",
+        f"role(s) {not_described} of terms.yml are not described here (give every aspect)",
     )
     roles: dict[str, dict[str, tuple[str, ...] | None]] = {}
     silences: dict[tuple[str, str], Silence] = {}
     for role, aspects in raw_roles.items():
         _require(
-            isinstance(aspects, dict) and set(aspects) == set(ASPECTS),
+            isinstance(aspects, dict) and set(aspects) == set(aspect_ids),
             path,
             f"role {role!r}",
-            f"must give every aspect {ASPECTS} (use {NOT_IN_SOURCE} where the article is silent)",
+            f"must give every aspect {aspect_ids} (use {NOT_IN_SOURCE} where the article is"
+            " silent)",
         )
         roles[role] = {}
         for aspect, value in aspects.items():
@@ -435,7 +495,7 @@ def _load_roles(
         where = f"comparison #{index + 1}"
         pair = item.get("roles") if isinstance(item, dict) else None
         _require(
-            isinstance(pair, list) and len(set(pair)) == 2 and set(pair) <= set(ROLES),
+            isinstance(pair, list) and len(set(pair)) == 2 and set(pair) <= set(raw_roles),
             path,
             where,
             "`roles` must name two different roles",
@@ -467,17 +527,20 @@ def _load_terms(path: Path) -> dict[str, dict[str, dict[str, list[str]]]]:
                 f"{entity} {value!r}",
                 "needs non-empty `en` and `zh` term lists",
             )
-    _require(set(raw["role"]) == set(ROLES), path, "role", f"must list terms for {ROLES}")
     return raw
 
 
 def load(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     """Load and validate the knowledge base in `directory`; raises KnowledgeBaseError."""
     entries = _load_entries(directory)
-    topics = _load_topics(directory / "topics.yml", entries)
-    roles, comparisons, silences = _load_roles(directory / "roles.yml", entries)
     terms = _load_terms(directory / "terms.yml")
-    stalled_deal, readiness, not_covered = _load_checklists(directory / "checklists.yml", entries)
+    topics = _load_topics(directory / "topics.yml", entries, terms["competency"])
+    roles, comparisons, silences = _load_roles(
+        directory / "roles.yml", entries, terms["role"], tuple(terms["aspect"])
+    )
+    stalled_deal, readiness, not_covered = _load_checklists(
+        directory / "checklists.yml", entries, tuple(terms["stage"])
+    )
     return KnowledgeBase(
         entries, topics, roles, comparisons, silences, terms, stalled_deal, readiness, not_covered
     )
@@ -501,6 +564,14 @@ def user_terms() -> dict[str, dict[str, dict[str, list[str]]]]:
     """Only `terms.yml`: what the NLU needs, so that an error elsewhere in the knowledge base
     cannot stop the Rasa server."""
     return _load_terms(KNOWLEDGE_DIR / "terms.yml")
+
+
+@lru_cache(maxsize=1)
+def topic_intents() -> tuple[str, ...]:
+    """Only the intents of the topic registry (topics.yml), in its order: what the Slack channel
+    lists on the App Home without loading (and validating) the whole knowledge base."""
+    raw = _read_yaml(KNOWLEDGE_DIR / "topics.yml")
+    return tuple(topic["intent"] for topic in raw.values())
 
 
 def term_list(by_entity: dict[str, dict[str, dict[str, list[str]]]]) -> list[Term]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bot.knowledge.base import ASPECTS, ROLES, Entry, KnowledgeBase, Topic
+from bot.knowledge.base import Entry, KnowledgeBase, Topic
 from bot.rendering.strings import text
 
 Answer = dict[str, Any]
@@ -153,7 +153,7 @@ def duties_answer(kb: KnowledgeBase, role: str, language: str, aspect: str | Non
     blocks: list[dict[str, Any]] = []
     cited: list[Entry] = []
     silent = []
-    for row_aspect in [aspect] if aspect else ASPECTS:
+    for row_aspect in [aspect] if aspect else kb.aspects:
         cell, entries = _cell(kb, role, row_aspect, language)
         label = text(f"aspect.{row_aspect}", language)
         if entries:
@@ -181,7 +181,7 @@ def comparison_answer(
 ) -> Answer:
     """A table of roles (columns) by aspects (rows); empty cells say the article is silent."""
     names = [kb.role_name(role, language) for role in roles]
-    aspects = [aspect] if aspect else list(ASPECTS)
+    aspects = [aspect] if aspect else list(kb.aspects)
     rows, cited = [], []
     for row_aspect in aspects:
         row = [text(f"aspect.{row_aspect}", language)]
@@ -210,5 +210,5 @@ def role_buttons(kb: KnowledgeBase, intent: str, language: str) -> list[dict[str
     """One quick reply per role; the payload names the role so no NLU guess is needed."""
     return [
         {"title": kb.role_name(role, language), "payload": f'/{intent}{{"role":"{role}"}}'}
-        for role in ROLES
+        for role in kb.role_ids
     ]

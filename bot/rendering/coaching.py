@@ -5,15 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.knowledge.base import STAGES, ChecklistItem, KnowledgeBase
+from bot.knowledge.base import ChecklistItem, KnowledgeBase, topic_intents
 from bot.rendering.answer import Answer, citation_text, entry_blocks, make_answer
 from bot.rendering.strings import text
 
 Buttons = list[dict[str, str]]
-# Every stage is offered: a deal can stall at any of the six (Slack takes 25 buttons a block).
-STAGE_BUTTONS = STAGES
-
-
 WELCOME_TOPICS = ("ask_follow_up", "ask_sales_process", "compare_roles", "ask_promotion", "help")
 
 
@@ -22,26 +18,25 @@ def welcome(language: str) -> tuple[str, Buttons]:
     return text("welcome", language), topic_buttons(language, WELCOME_TOPICS)
 
 
-# Every topic the bot covers, in the order of the README (Slack's App Home shows them all).
-ALL_TOPICS = (
-    "ask_follow_up",
-    "ask_commitment",
-    "ask_communication",
-    "ask_tenacity",
-    "ask_drive",
-    "ask_competencies",
-    "ask_sales_process",
+# Questions answered by their own actions, offered beside the registry's topics.
+OTHER_QUESTIONS = (
     "ask_role_duties",
     "compare_roles",
-    "ask_promotion",
-    "ask_management_offer",
     "describe_stalled_deal",
     "ask_promotion_readiness",
 )
 
 
-def topic_buttons(language: str, intents: Sequence[str] = ALL_TOPICS) -> Buttons:
+def all_topics() -> tuple[str, ...]:
+    """Every question the bot covers (Slack's App Home shows them all): the topics of the
+    registry, bot/knowledge/topics.yml, then the roles and the coaching flows."""
+    return (*topic_intents(), *OTHER_QUESTIONS)
+
+
+def topic_buttons(language: str, intents: Sequence[str] | None = None) -> Buttons:
     """One button per topic, titled in `language`, sending the topic's intent."""
+    if intents is None:
+        intents = all_topics()
     return [
         {"title": text(f"intent.{intent}", language), "payload": f"/{intent}"} for intent in intents
     ]
@@ -58,10 +53,11 @@ def _yes_no_buttons(language: str) -> Buttons:
 def deal_stage_question(kb: KnowledgeBase, language: str) -> tuple[str, Buttons]:
     buttons = [
         {
-            "title": f"{STAGES.index(stage) + 1}. {kb.term_name('stage', stage, language)}",
+            "title": f"{number}. {kb.term_name('stage', stage, language)}",
             "payload": f'/inform{{"stage":"{stage}"}}',
         }
-        for stage in STAGE_BUTTONS
+        # every stage is offered: a deal can stall at any of them
+        for number, stage in enumerate(kb.stages, start=1)
     ]
     return text("ask_deal_stage", language), buttons
 

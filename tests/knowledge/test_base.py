@@ -8,10 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.knowledge.base import (
-    ASPECTS,
-    ROLES,
+    KNOWLEDGE_DIR,
     KnowledgeBase,
     KnowledgeBaseError,
     load,
@@ -131,8 +131,9 @@ def test_silence_is_explicit(kb: KnowledgeBase) -> None:
     assert [e.id for e in kb.aspect("regional_manager", "reports_to")] == [
         "role.regional_manager.reports_to"
     ]
-    assert set(kb.roles) == set(ROLES)
-    assert all(set(aspects) == set(ASPECTS) for aspects in kb.roles.values())
+    described = yaml.safe_load((KNOWLEDGE_DIR / "roles.yml").read_text(encoding="utf-8"))
+    assert set(kb.roles) == set(described["roles"])
+    assert all(set(aspects) == set(kb.aspects) for aspects in kb.roles.values())
 
 
 def test_entries_are_shown_in_the_users_script(kb: KnowledgeBase) -> None:
@@ -176,8 +177,39 @@ def _replace(path: Path, old: str, new: str) -> None:
         (
             "entries/follow_up.yml",
             "paragraphs: [7]",
-            "paragraphs: [70]",
-            "follow_up.yml: entry 'follow_up.quote': `paragraphs` must be",
+            "paragraphs: [27]",  # the article has 26 paragraphs
+            "follow_up.yml: entry 'follow_up.quote': `paragraphs` must be a non-empty list of"
+            " paragraph numbers 1–26",
+        ),
+        (
+            "terms.yml",
+            "  regional_manager:\n    en: [regional manager,",
+            "  district_manager:\n    en: [district manager,",
+            "roles.yml: roles: role(s) ['regional_manager'] have no words under `role`",
+        ),
+        (
+            "roles.yml",
+            "  regional_manager:\n",
+            "  district_manager:\n",
+            "roles.yml: roles: role(s) ['district_manager'] have no words under `role`",
+        ),
+        (
+            "topics.yml",
+            "  competencies: [drive]\n",
+            "",
+            "topics.yml: file: competency 'drive' (terms.yml) must be answered by exactly one",
+        ),
+        (
+            "topics.yml",
+            "  competencies: [drive]\n",
+            "  competencies: [drive, grit]\n",
+            "topics.yml: topic 'drive': `competencies` names value(s) ['grit']",
+        ),
+        (
+            "topics.yml",
+            "intent: ask_drive",
+            "intent: ask_tenacity",
+            "topics.yml: file: intent(s) ['ask_tenacity'] name more than one topic",
         ),
         (
             "entries/roles.yml",
@@ -268,3 +300,29 @@ def test_the_nlu_reads_only_the_terms(monkeypatch: pytest.MonkeyPatch, broken: P
             load(broken)
     finally:
         base.user_terms.cache_clear()
+
+
+def test_the_paragraph_count_is_the_articles(broken: Path) -> None:
+    """Not a constant: a paragraph cited beyond the article's end is refused, within it loads."""
+    article = broken / "source" / "article.txt"
+    article.write_text(article.read_text(encoding="utf-8") + "\n一段新的文字。\n", encoding="utf-8")
+    _replace(broken / "entries/follow_up.yml", "paragraphs: [7]", "paragraphs: [27]")
+    assert load(broken).entries["follow_up.quote"].paragraphs == (27,)
+
+
+def test_a_fifth_role_is_data_only(broken: Path) -> None:
+    """terms.yml and roles.yml are all a role needs: no Python lists the roles."""
+    terms = broken / "terms.yml"
+    _replace(
+        terms,
+        "competency:\n",
+        "  district_manager:\n    en: [district manager]\n    zh: [片區經理]\ncompetency:\n",
+    )
+    silent = "".join(
+        f"    {aspect}: not_in_source\n"
+        for aspect in ("scope", "duties", "reports_to", "manages", "requirements")
+    )
+    _replace(broken / "roles.yml", "# What the article says", f"  district_manager:\n{silent}#")
+    kb = load(broken)
+    assert kb.role_ids[-1] == "district_manager"
+    assert kb.aspect("district_manager", "scope") is None

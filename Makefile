@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 
 WEB_VENDOR := web/vendor/versions.json
 
-.PHONY: run shell test setup web train lint validate pytest nlu-gate nlu-curve stories bench report \
+.PHONY: run shell test setup web train lint validate pytest mutation nlu-gate nlu-curve stories bench report \
 	clean cluster cluster-stop soak bench-cluster
 
 ## make run: set up if needed, train if data changed, start everything, print where to chat
@@ -27,7 +27,7 @@ shell: setup $(MODEL)
 	trap "kill $$pid" EXIT; $(RASA) shell --model $(MODEL)
 
 ## make test: everything that must pass
-test: lint validate $(MODEL) pytest nlu-gate stories
+test: lint validate $(MODEL) pytest mutation nlu-gate stories
 	@echo "All checks passed."
 
 setup: $(VENV)/.installed
@@ -61,6 +61,11 @@ validate: setup
 
 pytest: setup web $(MODEL)
 	$(PY) -m pytest -q
+
+## behaviour-changing edits to the action and context code that the action tests must catch
+## (bot/tools/mutation_check.py; about a minute)
+mutation: setup
+	$(PY) -m bot.tools.mutation_check
 
 ## intent accuracy on the written held-out set and on the real-question set. The issue's targets
 ## (held-out >= 95%, every intent F1 >= 0.80; real set >= 85% overall, >= 80% per language,

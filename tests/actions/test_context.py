@@ -109,3 +109,53 @@ def test_more_after_one_aspect_gives_the_whole_role_card(dispatcher, make_tracke
     assert text.startswith("**What a Sales rep does**")
     assert "**Reports to:**" in text
     assert "**Scope:**" in text
+
+
+def test_more_after_one_aspect_of_a_comparison_gives_the_whole_table(
+    dispatcher, make_tracker
+) -> None:
+    tracker = make_tracker(
+        "ask_more",
+        slots={
+            "language": "en",
+            "roles": ["sales_manager", "account_manager"],
+            "last_answer": {"id": "comparison.sales_manager+account_manager.scope"},
+        },
+    )
+    events = run(dispatcher, tracker)
+    assert events[0]["value"]["id"] == "comparison.sales_manager+account_manager"
+    table = dispatcher.messages[0]["custom"]["sales_coach"]["blocks"][0]
+    assert table["columns"] == ["", "Sales manager", "Account manager"]
+    assert [row[0] for row in table["rows"]] == [
+        "Scope",
+        "Duties",
+        "Reports to",
+        "Manages",
+        "What it takes",
+    ]
+
+
+def test_what_about_a_role_already_compared_keeps_the_pair(dispatcher, make_tracker) -> None:
+    tracker = make_tracker(
+        "what_about",
+        [{"entity": "role", "value": "sales_manager"}],
+        {
+            "language": "en",
+            "roles": ["sales_manager", "account_manager"],
+            "last_answer": {"id": "comparison.sales_manager+account_manager"},
+        },
+    )
+    events = run(dispatcher, tracker)
+    assert events[0] == SlotSet("roles", ["sales_manager", "account_manager"])
+
+
+def test_what_about_a_role_after_a_role_card_describes_that_role(dispatcher, make_tracker) -> None:
+    tracker = make_tracker(
+        "what_about",
+        [{"entity": "role", "value": "account_manager"}],
+        {"language": "en", "roles": ["sales_rep"], "last_answer": {"id": "duties.sales_rep"}},
+    )
+    events = run(dispatcher, tracker)
+    assert events[:2] == [SlotSet("roles", ["account_manager"]), SlotSet("topic", None)]
+    answer = dispatcher.messages[0]["custom"]["sales_coach"]
+    assert (answer["kind"], answer["roles"]) == ("duties", ["account_manager"])

@@ -36,3 +36,8 @@ def test_the_comment_is_kept_and_a_skip_is_recorded_as_empty(dispatcher, make_tr
         "feedback_comment": "needs a real example"
     }
     assert validate("no thanks", dispatcher, make_tracker("deny"), {}) == {"feedback_comment": ""}
+
+
+def test_stop_in_the_feedback_form_is_recorded_as_no_comment(dispatcher, make_tracker) -> None:
+    validate = ValidateFeedbackForm().validate_feedback_comment
+    assert validate("stop", dispatcher, make_tracker("stop"), {}) == {"feedback_comment": ""}

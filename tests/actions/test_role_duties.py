@@ -1,6 +1,8 @@
+import yaml
 from rasa_sdk.events import SlotSet
 
 from actions.role_duties import ActionRoleDuties
+from bot.knowledge.base import KNOWLEDGE_DIR
 
 ROLE = {"entity": "role", "value": "regional_manager"}
 
@@ -38,7 +40,10 @@ def test_no_role_asks_which_with_buttons(dispatcher, make_tracker) -> None:
     assert events == []
     message = dispatcher.messages[0]
     assert message["text"] == "你想了解哪个职位?"
-    assert message["buttons"] == [
+    # one button per role of terms.yml (read as written), in its order
+    terms = yaml.safe_load((KNOWLEDGE_DIR / "terms.yml").read_text(encoding="utf-8"))
+    assert len(message["buttons"]) == len(terms["role"])
+    assert message["buttons"][:4] == [
         {"title": "销售员", "payload": '/ask_role_duties{"role":"sales_rep"}'},
         {"title": "销售经理", "payload": '/ask_role_duties{"role":"sales_manager"}'},
         {"title": "客户经理", "payload": '/ask_role_duties{"role":"account_manager"}'},

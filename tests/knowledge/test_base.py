@@ -184,14 +184,14 @@ def _replace(path: Path, old: str, new: str) -> None:
         (
             "terms.yml",
             "  regional_manager:\n    en: [regional manager,",
-            "  district_manager:\n    en: [district manager,",
+            "  no_such_role:\n    en: [district manager,",
             "roles.yml: roles: role(s) ['regional_manager'] have no words under `role`",
         ),
         (
             "roles.yml",
             "  regional_manager:\n",
-            "  district_manager:\n",
-            "roles.yml: roles: role(s) ['district_manager'] have no words under `role`",
+            "  no_such_role:\n",
+            "roles.yml: roles: role(s) ['no_such_role'] have no words under `role`",
         ),
         (
             "topics.yml",
@@ -249,6 +249,15 @@ def test_bad_data_is_refused_with_file_entry_and_problem(
     _replace(broken / file, old, new)
     with pytest.raises(KnowledgeBaseError, match=re.escape(message)):
         load(broken)
+
+
+def test_the_project_knowledge_base_loads() -> None:
+    """The test to read first when many fail: the message names the file, the entry and the
+    problem (a role in terms.yml without a card in roles.yml, an unknown entry id …)."""
+    try:
+        load()
+    except KnowledgeBaseError as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 def test_the_untouched_copy_loads(broken: Path) -> None:
@@ -316,13 +325,13 @@ def test_a_fifth_role_is_data_only(broken: Path) -> None:
     _replace(
         terms,
         "competency:\n",
-        "  district_manager:\n    en: [district manager]\n    zh: [片區經理]\ncompetency:\n",
+        "  fifth_role:\n    en: [fifth role]\n    zh: [第五職位]\ncompetency:\n",
     )
     silent = "".join(
         f"    {aspect}: not_in_source\n"
         for aspect in ("scope", "duties", "reports_to", "manages", "requirements")
     )
-    _replace(broken / "roles.yml", "# What the article says", f"  district_manager:\n{silent}#")
+    _replace(broken / "roles.yml", "# What the article says", f"  fifth_role:\n{silent}#")
     kb = load(broken)
-    assert kb.role_ids[-1] == "district_manager"
-    assert kb.aspect("district_manager", "scope") is None
+    assert kb.role_ids[-1] == "fifth_role"
+    assert kb.aspect("fifth_role", "scope") is None

@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import yaml
 
+from bot.knowledge.base import KNOWLEDGE_DIR
 from bot.rendering.slack import (
     MAX_BLOCKS,
     MAX_FIELD_TEXT,
@@ -386,8 +388,15 @@ def test_home_view_in_each_language() -> None:
     assert "/coach" in texts and "English, 简体中文, 繁體中文" in texts
     (actions,) = [block for block in english["blocks"] if block["type"] == "actions"]
     payloads = [element["value"] for element in actions["elements"]]
-    assert "/ask_follow_up" in payloads and "/describe_stalled_deal" in payloads
-    assert len(payloads) == 13 and oversized(english) is None
+    # every topic of the registry (read as written), then roles and the two coaching flows
+    registry = yaml.safe_load((KNOWLEDGE_DIR / "topics.yml").read_text(encoding="utf-8"))
+    assert payloads == [f"/{topic['intent']}" for topic in registry.values()] + [
+        "/ask_role_duties",
+        "/compare_roles",
+        "/describe_stalled_deal",
+        "/ask_promotion_readiness",
+    ]
+    assert oversized(english) is None
     traditional = json.dumps(home_view("zh-Hant", "zh-Hant"), ensure_ascii=False)
     assert (
         "主題" in traditional

@@ -37,10 +37,19 @@ def send_answer(dispatcher: CollectingDispatcher, answer: Answer) -> list[EventT
     dispatcher.utter_message(
         text=to_markdown(answer), buttons=answer["buttons"], json_message={"sales_coach": answer}
     )
-    return [
-        SlotSet("last_answer", {"id": answer["id"], "entry_ids": answer["entry_ids"]}),
-        SlotSet("has_answer", True),
-    ]
+    return [SlotSet("last_answer", remembered(answer)), SlotSet("has_answer", True)]
+
+
+def remembered(answer: Answer) -> dict[str, Any]:
+    """What follow-ups ("tell me more") and feedback need of an answer, taken from its own
+    fields: its id and entries (feedback), its kind, roles and the one aspect asked, if any."""
+    return {
+        "id": answer["id"],
+        "kind": answer["kind"],
+        "entry_ids": answer["entry_ids"],
+        "roles": list(answer.get("roles") or []),
+        "aspect": answer.get("aspect"),
+    }
 
 
 def send_question(

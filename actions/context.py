@@ -23,8 +23,9 @@ from bot.rendering.answer import (
 from bot.rendering.strings import text
 
 
-def _last_answer_id(tracker: Tracker) -> str:
-    return (tracker.get_slot("last_answer") or {}).get("id", "")
+def _last_answer(tracker: Tracker) -> dict[str, Any]:
+    """The answer given last, as actions.common.remembered keeps it."""
+    return tracker.get_slot("last_answer") or {}
 
 
 def _nothing_more(language: str) -> Answer:
@@ -53,12 +54,13 @@ class ActionAnswerInContext(Action):
             answer = example_answer(kb, topic, language)
         elif topic is not None:
             answer = topic_answer(kb, topic, language, "more")
-        elif _last_answer_id(tracker).count(".") == 2:  # one aspect was answered: all of it
-            roles = tracker.get_slot("roles") or []
+        elif _last_answer(tracker).get("aspect") and _last_answer(tracker).get("roles"):
+            # one aspect was answered: now all of them, for the same roles
+            last = _last_answer(tracker)
             answer = (
-                duties_answer(kb, roles[0], language)
-                if _last_answer_id(tracker).startswith("duties.")
-                else comparison_answer(kb, roles, language)
+                duties_answer(kb, last["roles"][0], language)
+                if last.get("kind") == "duties"
+                else comparison_answer(kb, last["roles"], language)
             )
         else:
             answer = _nothing_more(language)
@@ -70,7 +72,7 @@ class ActionAnswerInContext(Action):
         roles = entity_values(tracker, "role")
         competencies = entity_values(tracker, "competency")
         earlier = list(tracker.get_slot("roles") or [])
-        if roles and _last_answer_id(tracker).startswith("comparison") and earlier:
+        if roles and _last_answer(tracker).get("kind") == "comparison" and earlier:
             # "…and regional managers?" after a comparison: swap in the new role
             pair = [earlier[0], roles[0]] if roles[0] != earlier[0] else earlier
             events = send_answer(dispatcher, comparison_answer(kb, pair, language))

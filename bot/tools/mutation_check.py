@@ -39,14 +39,14 @@ class Mutation:
 MUTATIONS = (
     Mutation(
         "actions/context.py",
-        'elif _last_answer_id(tracker).count(".") == 2:',
-        'elif _last_answer_id(tracker).count(".") >= 1:',
+        'elif _last_answer(tracker).get("aspect") and _last_answer(tracker).get("roles"):',
+        'elif _last_answer(tracker).get("roles"):',
         '"more" after a whole role card repeats it instead of saying that is all',
     ),
     Mutation(
         "actions/context.py",
-        'if _last_answer_id(tracker).startswith("duties.")',
-        'if _last_answer_id(tracker).startswith("duties.") or True',
+        'if last.get("kind") == "duties"',
+        'if last.get("kind") == "comparison"',
         '"more" after one aspect of a comparison gives a role card, not the whole table',
     ),
     Mutation(
@@ -57,8 +57,8 @@ MUTATIONS = (
     ),
     Mutation(
         "actions/context.py",
-        'if roles and _last_answer_id(tracker).startswith("comparison") and earlier:',
-        'if roles and _last_answer_id(tracker).startswith("comparison") or earlier:',
+        'if roles and _last_answer(tracker).get("kind") == "comparison" and earlier:',
+        'if roles and _last_answer(tracker).get("kind") == "comparison" or earlier:',
         '"what about X?" after a role card compares instead of describing X',
     ),
     Mutation(

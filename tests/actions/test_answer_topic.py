@@ -20,7 +20,16 @@ def test_short_answer_in_the_users_script_with_citation(dispatcher, make_tracker
     assert events == [
         SlotSet("topic", "follow_up"),
         SlotSet("roles", None),
-        SlotSet("last_answer", {"id": "topic.follow_up", "entry_ids": SHORT_FOLLOW_UP_ENTRIES}),
+        SlotSet(
+            "last_answer",
+            {
+                "id": "topic.follow_up",
+                "kind": "answer",
+                "entry_ids": SHORT_FOLLOW_UP_ENTRIES,
+                "roles": [],
+                "aspect": None,
+            },
+        ),
         SlotSet("has_answer", True),
     ]
     [message] = dispatcher.messages

@@ -46,7 +46,10 @@ def test_two_named_roles_give_a_table_and_the_direct_comparison(dispatcher, make
             "last_answer",
             {
                 "id": "comparison.sales_manager+account_manager",
+                "kind": "comparison",
                 "entry_ids": dispatcher.messages[0]["custom"]["sales_coach"]["entry_ids"],
+                "roles": ["sales_manager", "account_manager"],
+                "aspect": None,
             },
         ),
         SlotSet("has_answer", True),

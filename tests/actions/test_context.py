@@ -55,7 +55,12 @@ def test_what_about_after_a_comparison_swaps_in_the_new_role(dispatcher, make_tr
         {
             "language": "en",
             "roles": ["sales_manager", "account_manager"],
-            "last_answer": {"id": "comparison.sales_manager+account_manager", "entry_ids": []},
+            "last_answer": {
+                "id": "comparison.sales_manager+account_manager",
+                "kind": "comparison",
+                "roles": ["sales_manager", "account_manager"],
+                "aspect": None,
+            },
         },
     )
     events = run(dispatcher, tracker)
@@ -88,7 +93,11 @@ def test_what_about_nothing_asks_which(dispatcher, make_tracker) -> None:
 def test_more_after_a_duties_answer_says_that_is_all(dispatcher, make_tracker) -> None:
     tracker = make_tracker(
         "ask_more",
-        slots={"language": "en", "roles": ["sales_rep"], "last_answer": {"id": "duties.sales_rep"}},
+        slots={
+            "language": "en",
+            "roles": ["sales_rep"],
+            "last_answer": {"id": "duties.sales_rep", "kind": "duties", "roles": ["sales_rep"]},
+        },
     )
     run(dispatcher, tracker)
     assert "That is everything the article says on this." in dispatcher.messages[0]["text"]
@@ -100,7 +109,12 @@ def test_more_after_one_aspect_gives_the_whole_role_card(dispatcher, make_tracke
         slots={
             "language": "en",
             "roles": ["sales_rep"],
-            "last_answer": {"id": "duties.sales_rep.reports_to", "entry_ids": []},
+            "last_answer": {
+                "id": "duties.sales_rep.reports_to",
+                "kind": "duties",
+                "roles": ["sales_rep"],
+                "aspect": "reports_to",
+            },
         },
     )
     events = run(dispatcher, tracker)
@@ -119,7 +133,12 @@ def test_more_after_one_aspect_of_a_comparison_gives_the_whole_table(
         slots={
             "language": "en",
             "roles": ["sales_manager", "account_manager"],
-            "last_answer": {"id": "comparison.sales_manager+account_manager.scope"},
+            "last_answer": {
+                "id": "comparison.sales_manager+account_manager.scope",
+                "kind": "comparison",
+                "roles": ["sales_manager", "account_manager"],
+                "aspect": "scope",
+            },
         },
     )
     events = run(dispatcher, tracker)
@@ -142,7 +161,11 @@ def test_what_about_a_role_already_compared_keeps_the_pair(dispatcher, make_trac
         {
             "language": "en",
             "roles": ["sales_manager", "account_manager"],
-            "last_answer": {"id": "comparison.sales_manager+account_manager"},
+            "last_answer": {
+                "id": "comparison.sales_manager+account_manager",
+                "kind": "comparison",
+                "roles": ["sales_manager", "account_manager"],
+            },
         },
     )
     events = run(dispatcher, tracker)
@@ -153,7 +176,11 @@ def test_what_about_a_role_after_a_role_card_describes_that_role(dispatcher, mak
     tracker = make_tracker(
         "what_about",
         [{"entity": "role", "value": "account_manager"}],
-        {"language": "en", "roles": ["sales_rep"], "last_answer": {"id": "duties.sales_rep"}},
+        {
+            "language": "en",
+            "roles": ["sales_rep"],
+            "last_answer": {"id": "duties.sales_rep", "kind": "duties", "roles": ["sales_rep"]},
+        },
     )
     events = run(dispatcher, tracker)
     assert events[:2] == [SlotSet("roles", ["account_manager"]), SlotSet("topic", None)]

@@ -10,11 +10,24 @@ ROLE = {"entity": "role", "value": "regional_manager"}
 def test_duties_of_the_named_role(dispatcher, make_tracker) -> None:
     tracker = make_tracker("ask_role_duties", [ROLE], {"language": "en"})
     events = ActionRoleDuties().run(dispatcher, tracker, {})
-    answer = dispatcher.messages[0]["custom"]["sales_coach"]
     assert events == [
         SlotSet("roles", ["regional_manager"]),
         SlotSet("topic", None),
-        SlotSet("last_answer", {"id": "duties.regional_manager", "entry_ids": answer["entry_ids"]}),
+        SlotSet(
+            "last_answer",
+            {
+                "id": "duties.regional_manager",
+                "kind": "duties",
+                "entry_ids": [
+                    "role.regional_manager.scope",
+                    "role.regional_manager.duties",
+                    "role.regional_manager.reports_to",
+                    "role.regional_manager.manages",
+                ],
+                "roles": ["regional_manager"],
+                "aspect": None,
+            },
+        ),
         SlotSet("has_answer", True),
     ]
     text = dispatcher.messages[0]["text"]
@@ -64,7 +77,14 @@ def test_one_aspect_asked_gets_that_aspect_only(dispatcher, make_tracker) -> Non
         SlotSet("roles", ["sales_rep"]),
         SlotSet("topic", None),
         SlotSet(
-            "last_answer", {"id": "duties.sales_rep.reports_to", "entry_ids": answer["entry_ids"]}
+            "last_answer",
+            {
+                "id": "duties.sales_rep.reports_to",
+                "kind": "duties",
+                "entry_ids": answer["entry_ids"],
+                "roles": ["sales_rep"],
+                "aspect": "reports_to",
+            },
         ),
         SlotSet("has_answer", True),
     ]

@@ -47,7 +47,22 @@ def test_two_named_roles_give_a_table_and_the_direct_comparison(dispatcher, make
             {
                 "id": "comparison.sales_manager+account_manager",
                 "kind": "comparison",
-                "entry_ids": dispatcher.messages[0]["custom"]["sales_coach"]["entry_ids"],
+                # the cells row by row (reports_to: the account manager's marked inference),
+                # then what the article says on the pair
+                "entry_ids": [
+                    "role.sales_manager.scope",
+                    "role.account_manager.scope",
+                    "role.account_manager.varies",
+                    "role.sales_manager.functions",
+                    "role.sales_manager.coordinates",
+                    "role.account_manager.functions",
+                    "role.regional_manager.manages",
+                    "role.regional_manager.duties",
+                    "role.sales_manager.team",
+                    "career.promotion",
+                    "compare.sales_manager.account_manager.functions",
+                    "compare.sales_manager.account_manager.not_pre_post_sales",
+                ],
                 "roles": ["sales_manager", "account_manager"],
                 "aspect": None,
             },

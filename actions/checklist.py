@@ -39,13 +39,14 @@ class ActionStartChecklist(Action):
     ) -> list[EventType]:
         stages = entity_values(tracker, "stage")  # "went silent after the samples" names one
         readiness = tracker.latest_message["intent"]["name"] == "ask_promotion_readiness"
+        # "why?" or "tell me more" mid-flow is about the flow's topic (topics.yml `flows`)
+        topic = knowledge_base().topic_of_flow(READINESS_FORM if readiness else STALLED_DEAL_FORM)
         return [
             SlotSet("deal_stage", stages[0] if stages else None),
             SlotSet("checklist_answer", None),
             SlotSet("checklist_step", 0),
             SlotSet("checklist_done", []),
-            # "why?" or "tell me more" mid-flow is about the flow's topic
-            SlotSet("topic", "promotion" if readiness else "follow_up"),
+            SlotSet("topic", topic.id if topic else None),
         ]
 
 

@@ -64,6 +64,8 @@ class Topic:
     offers: tuple[str, ...] = ()  # intents offered as next steps (buttons)
     # competency entity values this topic answers ("what about drive?")
     competencies: tuple[str, ...] = ()
+    # coaching flows (forms) whose "why?" and "tell me more" are about this topic
+    flows: tuple[str, ...] = ()
 
     def title_text(self, language: str) -> str:
         return _localized(self.title, language) or self.id
@@ -136,6 +138,10 @@ class KnowledgeBase:
     def topic_for_competency(self, competency: str) -> Topic:
         """The topic that answers a competency (the loader gives each exactly one)."""
         return next(t for t in self.topics.values() if competency in t.competencies)
+
+    def topic_of_flow(self, form: str) -> Topic | None:
+        """The topic a coaching flow is about ("why?" in the middle of it)."""
+        return next((t for t in self.topics.values() if form in t.flows), None)
 
     @property
     def role_ids(self) -> tuple[str, ...]:
@@ -344,6 +350,13 @@ def _load_topics(
             where,
             f"`competencies` names value(s) {unknown} that terms.yml `competency` does not list",
         )
+        flows = raw.get("flows", [])
+        _require(
+            isinstance(flows, list) and all(isinstance(f, str) for f in flows),
+            path,
+            where,
+            "`flows` must be a list of form names",
+        )
         topics[topic_id] = Topic(
             topic_id,
             raw["intent"],
@@ -354,7 +367,11 @@ def _load_topics(
             concrete,
             tuple(offers),
             tuple(answers_for),
+            tuple(flows),
         )
+    flows = [flow for topic in topics.values() for flow in topic.flows]
+    twice = sorted({flow for flow in flows if flows.count(flow) > 1})
+    _require(not twice, path, "file", f"flow(s) {twice} belong to more than one topic")
     intents = [topic.intent for topic in topics.values()]
     twice = sorted({intent for intent in intents if intents.count(intent) > 1})
     _require(not twice, path, "file", f"intent(s) {twice} name more than one topic")

@@ -1,6 +1,7 @@
 """A small mutation check: do the unit tests notice when the action code changes behaviour?
 
-Each mutation below is a one-line, behaviour-changing edit to the action or context code. For
+Each mutation below is a one-line, behaviour-changing edit to the action, context, flow or
+feedback code. For
 each, the code is copied to a temporary directory, the edit applied there (the working tree is
 never touched), and the unit tests of the actions run against the copy. A mutation the tests do
 not fail on is a gap in the tests: the script lists it and exits 1.
@@ -72,6 +73,12 @@ MUTATIONS = (
         'topic = kb.topics.get(tracker.get_slot("topic") or "")',
         'topic = kb.topics.get(tracker.get_slot("topic") or "follow_up")',
         '"why?" with no topic answers for follow-up instead of saying there is nothing',
+    ),
+    Mutation(
+        "actions/checklist.py",
+        "topic_of_flow(READINESS_FORM if readiness else STALLED_DEAL_FORM)",
+        "topic_of_flow(STALLED_DEAL_FORM)",
+        '"why?" during the readiness check answers about following up',
     ),
     Mutation(
         "actions/feedback.py",

@@ -203,3 +203,10 @@ def test_test_stories_ask_the_topic_in_every_language(topic: str) -> None:
         f"tests/stories: no story asks {_intent(topic)!r} (topic {topic!r}) and expects"
         f" {ANSWER_ACTION} in {missing}"
     )
+
+
+@pytest.mark.parametrize("form", INTERRUPTIBLE_FORMS)
+def test_each_coaching_flow_is_about_one_topic(form: str) -> None:
+    """ "why?" in the middle of a flow answers for the flow's topic."""
+    owners = [topic for topic, raw in TOPICS.items() if form in raw.get("flows", [])]
+    assert len(owners) == 1, f"topics.yml: exactly one topic needs `flows: [{form}]`, not {owners}"

@@ -343,9 +343,10 @@ def _load_topics(
             "`offers` must be a list of intents",
         )
         answers_for = raw.get("competencies", [])
+        _require(isinstance(answers_for, list), path, where, "`competencies` must be a list")
         unknown = [c for c in answers_for if c not in competencies]
         _require(
-            isinstance(answers_for, list) and not unknown,
+            not unknown,
             path,
             where,
             f"`competencies` names value(s) {unknown} that terms.yml `competency` does not list",

@@ -120,7 +120,7 @@ def test_more_after_one_aspect_gives_the_whole_role_card(dispatcher, make_tracke
     events = run(dispatcher, tracker)
     assert events[0]["value"]["id"] == "duties.sales_rep"
     text = dispatcher.messages[0]["text"]
-    assert text.startswith("**What a Sales rep does**")
+    assert text.startswith("**Sales rep: what the job involves**")
     assert "**Reports to:**" in text
     assert "**Scope:**" in text
 

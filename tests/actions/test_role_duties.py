@@ -31,7 +31,7 @@ def test_duties_of_the_named_role(dispatcher, make_tracker) -> None:
         SlotSet("has_answer", True),
     ]
     text = dispatcher.messages[0]["text"]
-    assert text.startswith("**What a Regional manager does**")
+    assert text.startswith("**Regional manager: what the job involves**")
     assert "**Reports to:** A regional manager reports to the marketing manager." in text
     assert "The article does not say: What it takes." in text
     assert text.endswith("_Source: ¶24, ¶26_")
@@ -94,7 +94,7 @@ def test_one_aspect_asked_gets_that_aspect_only(dispatcher, make_tracker) -> Non
         SlotSet("has_answer", True),
     ]
     assert dispatcher.messages[0]["text"] == (
-        "**What a Sales rep does**\n\n"
+        "**Sales rep: what the job involves**\n\n"
         "**Reports to:** The article does not say. An inference, not stated in it: The article "
         "has the sales manager recruiting, training, paying and managing salespeople (¶19, ¶22, "
         "¶25), and a regional manager overseeing the local sales reps (¶24); this suggests a rep "

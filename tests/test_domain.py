@@ -2,6 +2,7 @@
 wording: characters, then the reviewed mainland words)."""
 
 from bot.knowledge.script import to_simplified_wording
+from bot.rendering.strings import text
 
 
 def variations_by_language(variations: list[dict]) -> dict[str, dict]:
@@ -32,3 +33,13 @@ def test_no_message_has_more_than_five_buttons(domain) -> None:
     for name, variations in domain["responses"].items():
         for variation in variations:
             assert len(variation.get("buttons", [])) <= 5, name
+
+
+def test_buttons_use_the_one_label_of_their_intent(domain) -> None:
+    """A topic button reads the same in a response as in the welcome and in Slack: its label lives
+    once, in bot/rendering/strings.yml (`intent.<name>`)."""
+    for name, variations in domain["responses"].items():
+        for language, variation in variations_by_language(variations).items():
+            for button in variation.get("buttons", []):
+                intent = button["payload"].removeprefix("/")
+                assert button["title"] == text(f"intent.{intent}", language), (name, language)

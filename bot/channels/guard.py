@@ -240,9 +240,7 @@ async def handle_guarded(on_new_message: OnNewMessage, message: UserMessage) -> 
         if failure:
             logger.error(f"guard: apology sent to {sender_id}: {failure}")
             language = await conversation_language(sender_id, text)
-            await output.send_text_message(
-                sender_id, ui_text("service_unavailable", language)
-            )
+            await output.send_text_message(sender_id, ui_text("service_unavailable", language))
 
 
 def guard(on_new_message: OnNewMessage) -> OnNewMessage:

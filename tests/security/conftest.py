@@ -49,9 +49,8 @@ def request(
     if isinstance(body, (dict, list)) or body is None and method in ("PUT", "POST"):
         body = json.dumps(body)
     data = body.encode() if isinstance(body, str) else body
-    req = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
-    )
+    headers = {"Content-Type": "application/json", **(headers or {})}
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as response:
             return Response(response.status, response.read(), dict(response.headers))

@@ -63,11 +63,16 @@ rasa_pid=$!
 ready="import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)"
 probe_host=$BIND_HOST
 [[ $probe_host != 0.0.0.0 && $probe_host != "::" ]] || probe_host=127.0.0.1
+up=""
 for _ in $(seq 1 300); do
-  .venv/bin/python -c "$ready" "http://$probe_host:$RASA_PORT/webhooks/rest/" 2>/dev/null && break
+  if .venv/bin/python -c "$ready" "http://$probe_host:$RASA_PORT/webhooks/rest/" 2>/dev/null; then
+    up=1
+    break
+  fi
   kill -0 $rasa_pid 2>/dev/null || { echo "The Rasa server failed to start." >&2; exit 1; }
   sleep 1
 done
+[[ -n $up ]] || { echo "The Rasa server did not answer with a model within 300 s." >&2; exit 1; }
 api="off (set SALES_COACH_API_TOKEN to turn it on)"
 [[ -z ${SALES_COACH_API_TOKEN:-} ]] || api="on, token required"
 cat <<MSG
@@ -81,15 +86,18 @@ Sales Coach is running (listening on $BIND_HOST; HTTP API $api).
 Press Ctrl-C to stop.
 MSG
 
+# Supervise by polling: `wait -n` can miss a child that died while the readiness probe ran.
 restarts=()
-while true; do
-  status=0
-  wait -n "$rasa_pid" "$actions_pid" || status=$?
+while sleep 1; do
   if ! kill -0 "$rasa_pid" 2>/dev/null; then
+    status=0
+    wait "$rasa_pid" 2>/dev/null || status=$?
     echo "The Rasa server stopped (exit status $status): stopping the action server." >&2
     exit 1
   fi
   if ! kill -0 "$actions_pid" 2>/dev/null; then
+    status=0
+    wait "$actions_pid" 2>/dev/null || status=$?
     now=$(date +%s)
     recent=()
     for t in "${restarts[@]}"; do

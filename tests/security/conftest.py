@@ -96,6 +96,8 @@ class RunSh:
             start_new_session=True,
         )
         self.wait_until_answering()
+        # run.sh supervises once it has said so
+        wait_for(lambda: "Sales Coach is running" in self.log(), 60, "run.sh ready")
 
     def wait_until_answering(self) -> None:
         assert self.process is not None
@@ -107,6 +109,12 @@ class RunSh:
 
     def child(self, marker: str) -> int:
         """The pid of run.sh's child whose command line holds `marker`."""
+        pid = self.child_or_none(marker)
+        if pid is None:
+            raise AssertionError(f"run.sh has no child running {marker!r}")
+        return pid
+
+    def child_or_none(self, marker: str) -> int | None:
         assert self.process is not None
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         for pid in children.read_text().split():
@@ -116,7 +124,7 @@ class RunSh:
                 continue
             if marker.encode() in cmdline:
                 return int(pid)
-        raise AssertionError(f"run.sh has no child running {marker!r}")
+        return None
 
     def say(self, sender: str, message: str, **headers: str) -> Response:
         return request(self.rest, {"sender": sender, "message": message}, headers=headers)

@@ -4,9 +4,10 @@
   never write into a Slack (``C…_ts``), socket.io (signed hex) or SSO (``sso:…``) conversation;
   the ``input_channel`` of the body is ignored. A missing sender is refused (Rasa's channel put
   every such client into one shared conversation, ``default``).
-- **Loopback, or the token**: a request from this machine (no proxy header) needs nothing, as
-  in the README's curl example; any other needs ``SALES_COACH_API_TOKEN`` (``Authorization:
-  Bearer …`` or ``?token=…``) and is refused when it is not set.
+- **Loopback, or the token**: a request from this machine needs nothing, as in the README's curl
+  example (through a proxy on this machine, the client the proxy reports must be loopback too);
+  any other needs ``SALES_COACH_API_TOKEN`` (``Authorization: Bearer …`` or ``?token=…``) and is
+  refused when it is not set.
 - **Malformed bodies are 400**: a body that is not a JSON object, a sender that is not a short
   id, a message that is not text (or holds a lone surrogate, which nothing downstream can
   encode).
@@ -38,22 +39,33 @@ logger = logging.getLogger(__name__)
 
 SENDER_PREFIX = "rest:"
 REST_SENDER = re.compile(r"[A-Za-z0-9_.@+-]{1,64}")
-PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
 
 
 def bad_request(reason: str) -> HTTPResponse:
     return response.json({"status": "failure", "reason": "BadRequest", "message": reason}, 400)
 
 
-def is_local(request: Request) -> bool:
-    """From this machine and not relayed by a proxy (a proxy's peer address is loopback too)."""
-    if any(header in request.headers for header in PROXY_HEADERS):
-        return False
+def loopback(address: str) -> bool:
     try:
-        peer = request.conn_info.client_ip if request.conn_info else ""
-        return ipaddress.ip_address(peer).is_loopback
+        return ipaddress.ip_address(address.strip().strip('"[]')).is_loopback
     except ValueError:
         return False
+
+
+def is_local(request: Request) -> bool:
+    """From this machine: the peer is loopback and, when that peer is a proxy on this machine,
+    the client it reports is loopback too. Only the right-most X-Forwarded-For entry counts:
+    the nearest proxy appends it, a client can only forge the entries before it."""
+    if not loopback(request.conn_info.client_ip if request.conn_info else ""):
+        return False
+    reported = []
+    if request.headers.get("x-forwarded-for"):
+        reported.append(request.headers["x-forwarded-for"].split(",")[-1])
+    if request.headers.get("x-real-ip"):
+        reported.append(request.headers["x-real-ip"])
+    for part in request.headers.get("forwarded", "").split(","):
+        reported += [v.split("=", 1)[1] for v in part.split(";") if v.strip().startswith("for=")]
+    return all(loopback(address) for address in reported)
 
 
 def access_problem(request: Request) -> HTTPResponse | None:

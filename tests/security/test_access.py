@@ -139,7 +139,8 @@ def test_rest_without_a_sender_is_refused(app: RunSh) -> None:
 
 
 def test_rest_beyond_loopback_needs_the_token(app: RunSh, app_with_token: RunSh) -> None:
-    relayed = {"X-Forwarded-For": "203.0.113.7"}  # what a reverse proxy adds
+    # what a reverse proxy on this machine adds for a remote client (a forged entry before it)
+    relayed = {"X-Forwarded-For": "127.0.0.1, 203.0.113.7"}
     assert app.say("far", ANSWERED, **relayed).status == 403  # no token configured: refused
     assert app_with_token.say("far", ANSWERED, **relayed).status == 401
     wrong = {**relayed, "Authorization": "Bearer wrong"}
@@ -147,3 +148,5 @@ def test_rest_beyond_loopback_needs_the_token(app: RunSh, app_with_token: RunSh)
     good = {**relayed, "Authorization": f"Bearer {TOKEN}"}
     response = app_with_token.say("far", ANSWERED, **good)
     assert response.status == 200 and "Following up" in response.json()[0]["text"]
+    # a client of this machine through that proxy (make cluster's nginx) is local
+    assert app.say("near", ANSWERED, **{"X-Forwarded-For": "203.0.113.7, 127.0.0.1"}).status == 200

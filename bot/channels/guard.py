@@ -60,6 +60,8 @@ REPLY_TIMEOUT_ENV = "SALES_COACH_REPLY_TIMEOUT"
 DEFAULT_REPLY_TIMEOUT_S = 60.0
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 TYPED_INTENT = re.compile(r"^/([A-Za-z_][\w-]*)(\{.*\})?(@[0-9.]+)?$", re.DOTALL)
+ANSWER_REF = "answer_ref"
+ANSWER_REF_ENTITY = re.compile(r'"answer_ref"\s*:\s*"([0-9a-f]{12})"\s*,?')
 # Entities Rasa's own syntax may carry, with their values: terms.yml's and the detector's.
 LANGUAGE_VALUES = ("en", "zh-Hans", "zh-Hant", "zh")
 
@@ -110,6 +112,22 @@ def checked_intent_syntax(text: str, sender_id: str = "") -> str:
 
     An unknown intent goes to NLU as plain text (without the slash); entities that are not known,
     or whose value is not one of theirs, are dropped, and so is a typed confidence."""
+    return checked_message(text, sender_id)[0]
+
+
+def checked_message(text: str, sender_id: str = "") -> tuple[str, dict[str, str]]:
+    """``checked_intent_syntax`` and the metadata the syntax carried: an answer reference of the
+    bot's own 👍/👎 buttons (not a domain entity: Rasa would drop it) goes to the metadata."""
+    meta: dict[str, str] = {}
+    match = ANSWER_REF_ENTITY.search(text) if text.startswith("/feedback_") else None
+    if match:
+        meta[ANSWER_REF] = match.group(1)
+        text = text[: match.start()] + text[match.end() :]
+        text = re.sub(r"\{\s*,?\s*\}$", "", text).replace("{,", "{")
+    return _checked_intent_syntax(text, sender_id), meta
+
+
+def _checked_intent_syntax(text: str, sender_id: str) -> str:
     if not text.startswith("/"):
         return text
     match = TYPED_INTENT.match(text.strip())
@@ -208,7 +226,7 @@ async def handle_guarded(on_new_message: OnNewMessage, message: UserMessage) -> 
     if too_long:
         logger.info(f"message of {len(text)} characters from {sender_id} cut to the first 2,000")
         text = text[:MAX_MESSAGE_CHARS]
-    text = checked_intent_syntax(text, sender_id)
+    text, carried = checked_message(text, sender_id)
     output = message.output_channel
     guarded = UserMessage(
         text,
@@ -216,7 +234,7 @@ async def handle_guarded(on_new_message: OnNewMessage, message: UserMessage) -> 
         sender_id,
         input_channel=message.input_channel,
         message_id=message.message_id,
-        metadata=message.metadata,
+        metadata={**(message.metadata or {}), **carried} or None,
     )
     async with QUEUES.turn(sender_id):
         if too_long:

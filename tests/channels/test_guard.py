@@ -13,6 +13,7 @@ from bot.channels.guard import (
     MAX_MESSAGE_CHARS,
     GuardLogFilter,
     checked_intent_syntax,
+    checked_message,
     handle_guarded,
     sender_problem,
 )
@@ -172,3 +173,11 @@ def test_typed_intent_syntax_keeps_only_known_values(typed: str, expected: str) 
 def test_sender_ids_are_bounded(sender: str, refused: bool) -> None:
     assert (sender_problem(sender) is not None) is refused
     assert sender_problem("x" * 10_000) is not None
+
+
+def test_the_answer_reference_of_a_feedback_button_goes_to_the_metadata() -> None:
+    carried = '/feedback_positive{"answer_ref":"0123456789ab"}'
+    assert checked_message(carried) == ("/feedback_positive", {"answer_ref": "0123456789ab"})
+    # only a reference of the bot's own shape, only on feedback
+    assert checked_message('/feedback_positive{"answer_ref":"x"}') == ("/feedback_positive", {})
+    assert checked_message('/ask_more{"answer_ref":"0123456789ab"}') == ("/ask_more", {})

@@ -42,3 +42,17 @@ def test_fifty_concurrent_messages_to_one_sender_are_all_answered_in_order(
             turns[-1][1].append(event["data"]["custom"]["sales_coach"]["id"])
     assert len(turns) == BURST
     assert all(ids == [QUESTIONS[text]] for text, ids in turns), turns
+
+
+def test_a_thumb_under_an_older_answer_rates_that_answer(app_with_token: RunSh) -> None:
+    def ask(question: str) -> dict:
+        response = app_with_token.say("thumbs", question)
+        assert response.status == 200
+        return next(m for m in response.json() if m.get("buttons"))
+
+    older = ask("how do I follow up with customers")
+    ask("how do I keep my commitments")  # the latest answer is another one
+    thumb_up = next(b for b in older["buttons"] if b["payload"].startswith("/feedback_positive"))
+    assert app_with_token.texts("thumbs", thumb_up["payload"])
+    feedback = app_with_token.tracker("rest:thumbs")["slots"]["feedback"]
+    assert (feedback["rating"], feedback["answer_id"]) == ("up", "topic.follow_up")

@@ -32,6 +32,9 @@ def test_fifty_concurrent_messages_to_one_sender_are_all_answered_in_order(
     # each reply answers its own question
     assert [answer_ids(r.json()) for r in responses] == [[QUESTIONS[q]] for q in asked]
     print(f"\n{BURST} concurrent messages to one sender answered in {elapsed:.1f} s")
+    # Rasa's lock store alone polls once a second per waiting message: 52.5 s here, a few
+    # seconds short of its LockError at 60 s; queued in the server it was 11 s
+    assert elapsed < 40
     # and in the conversation each question is followed by its answer, one turn at a time
     events = app_with_token.tracker("rest:burst")["events"]
     turns: list[tuple[str, list[str]]] = []

@@ -83,6 +83,8 @@ class ChecklistFormValidation(FormValidationAction, abc.ABC):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
+        if slot_value is None:  # the flow's own reset (start, next question): nothing to check
+            return {"checklist_answer": None}
         if not isinstance(slot_value, bool):  # free text that is neither yes nor no
             dispatcher.utter_message(text=text("yes_no_hint", language_of(tracker)))
             return {"checklist_answer": None}

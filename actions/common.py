@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -31,9 +33,27 @@ def entity_values(tracker: Tracker, entity: str) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+FEEDBACK_PAYLOADS = ("/feedback_positive", "/feedback_negative")
+ANSWER_REF = "answer_ref"
+
+
+def with_answer_ref(answer: Answer) -> Answer:
+    """The answer with a reference of its own, carried by its 👍/👎 payloads, so that a click
+    under an older answer rates that answer (bot/channels/guard.py moves it into the message's
+    metadata; actions/feedback.py looks it up)."""
+    ref = uuid.uuid4().hex[:12]
+    suffix = json.dumps({ANSWER_REF: ref}, separators=(",", ":"))
+    buttons = [
+        {**b, "payload": b["payload"] + suffix} if b.get("payload") in FEEDBACK_PAYLOADS else b
+        for b in answer["buttons"]
+    ]
+    return {**answer, "ref": ref, "buttons": buttons}
+
+
 def send_answer(dispatcher: CollectingDispatcher, answer: Answer) -> list[EventType]:
     """Sends one message (web markdown, buttons, and the structured answer for channels that
     render their own) and remembers which answer it was, for feedback and follow-ups."""
+    answer = with_answer_ref(answer)
     dispatcher.utter_message(
         text=to_markdown(answer), buttons=answer["buttons"], json_message={"sales_coach": answer}
     )

@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import language_of
+from actions.common import ANSWER_REF, language_of
 from bot.rendering.strings import text
 
 SKIP_INTENTS = ("deny", "stop")
@@ -23,7 +23,7 @@ class ActionRecordFeedback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         rating = "up" if tracker.latest_message["intent"]["name"] == "feedback_positive" else "down"
-        answer = tracker.get_slot("last_answer") or {}
+        answer = clicked_answer(tracker)
         record = {
             "rating": rating,
             "answer_id": answer.get("id"),
@@ -33,6 +33,21 @@ class ActionRecordFeedback(Action):
             dispatcher.utter_message(text=text("feedback_thanks", language_of(tracker)))
         # a fresh comment slot, so the feedback form asks again after each 👎
         return [SlotSet("feedback", record), SlotSet("feedback_comment", None)]
+
+
+def clicked_answer(tracker: Tracker) -> dict[str, Any]:
+    """The answer whose 👍/👎 was clicked (its reference is in the click's metadata), else the
+    latest answer ("that helped" typed by the user); {} for a reference not in this session."""
+    user = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
+    ref = (user.get("metadata") or {}).get(ANSWER_REF)
+    if not ref:
+        return tracker.get_slot("last_answer") or {}
+    for event in reversed(tracker.events):
+        custom = (event.get("data") or {}).get("custom") if event.get("event") == "bot" else None
+        answer = (custom or {}).get("sales_coach") or {}
+        if answer.get("ref") == ref:
+            return answer
+    return {}
 
 
 class ValidateFeedbackForm(FormValidationAction):

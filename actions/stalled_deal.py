@@ -27,6 +27,8 @@ class ValidateStalledDealForm(ChecklistFormValidation):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
+        if slot_value is None:  # reset by action_start_checklist: the form asks, no hint yet
+            return {"deal_stage": None}
         if slot_value not in knowledge_base().stages:  # free text: look for a stage in it
             stages = entity_values(tracker, "stage")
             slot_value = stages[0] if stages else None

@@ -57,6 +57,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.channels.guard import handle_guarded
 from bot.channels.slack_dedup import DEFAULT_DEDUP_CAPACITY, RecentKeys, SeenKeys, open_seen_keys
 from bot.channels.slack_socket_mode import SocketModeConnection
 from bot.channels.slack_surfaces import (
@@ -864,7 +865,7 @@ class SalesCoachSlackInput(SlackInput):
             await self._conversation_language(turn.sender_id) if turn.confirm_restart else None
         )
         try:
-            await self._on_new_message(user_message)
+            await handle_guarded(self._on_new_message, user_message)
         finally:
             if reacted:
                 await self.surfaces.remove_working(turn.channel, str(turn.react_ts))

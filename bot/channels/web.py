@@ -57,6 +57,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.channels.guard import guard
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
@@ -354,6 +356,7 @@ class WebChatSocketIOInput(SocketIOInput):
                 "server-signed session, and user_id/user_name from the page are not verified."
             )
         bp = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        on_new_message = guard(on_new_message)  # bounded text, one queue per conversation
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -1,3 +1,5 @@
+import json
+
 from rasa_sdk.events import SlotSet
 
 from actions.answer_topic import ActionAnswerTopic
@@ -34,11 +36,13 @@ def test_short_answer_in_the_users_script_with_citation(dispatcher, make_tracker
     ]
     [message] = dispatcher.messages
     assert message["text"] == SHORT_FOLLOW_UP_ZH_HANS
+    # 👍/👎 name this answer (its own reference), not whichever answer comes last
+    ref = json.dumps({"answer_ref": message["custom"]["sales_coach"]["ref"]}, separators=(",", ":"))
     assert message["buttons"] == [
         {"title": "再详细一点", "payload": "/ask_more"},
         {"title": "卡住的单子", "payload": "/describe_stalled_deal"},
-        {"title": "👍", "payload": "/feedback_positive"},
-        {"title": "👎", "payload": "/feedback_negative"},
+        {"title": "👍", "payload": f"/feedback_positive{ref}"},
+        {"title": "👎", "payload": f"/feedback_negative{ref}"},
     ]
     answer = message["custom"]["sales_coach"]
     assert (answer["id"], answer["kind"], answer["language"], answer["topic"]) == (

@@ -41,3 +41,36 @@ def test_the_comment_is_kept_and_a_skip_is_recorded_as_empty(dispatcher, make_tr
 def test_stop_in_the_feedback_form_is_recorded_as_no_comment(dispatcher, make_tracker) -> None:
     validate = ValidateFeedbackForm().validate_feedback_comment
     assert validate("stop", dispatcher, make_tracker("stop"), {}) == {"feedback_comment": ""}
+
+
+def bot_answer(answer_id: str, ref: str, entry_ids: list[str]) -> dict:
+    answer = {"id": answer_id, "ref": ref, "entry_ids": entry_ids}
+    return {"event": "bot", "text": "…", "data": {"custom": {"sales_coach": answer}}}
+
+
+def test_a_click_under_an_older_answer_rates_that_answer(dispatcher, make_tracker) -> None:
+    events = [
+        bot_answer("topic.follow_up", "0000000000aa", ["follow_up.quote"]),
+        bot_answer("topic.drive", "0000000000bb", ["drive.why"]),
+        # the 👍 under the first answer: bot/channels/guard.py put its reference in the metadata
+        {"event": "user", "text": "/feedback_positive", "metadata": {"answer_ref": "0000000000aa"}},
+    ]
+    latest = {"id": "topic.drive", "entry_ids": ["drive.why"]}
+    tracker = make_tracker("feedback_positive", slots={"last_answer": latest}, events=events)
+    assert ActionRecordFeedback().run(dispatcher, tracker, {})[0] == SlotSet(
+        "feedback",
+        {"rating": "up", "answer_id": "topic.follow_up", "entry_ids": ["follow_up.quote"]},
+    )
+
+
+def test_a_click_on_an_answer_not_in_the_conversation_names_no_answer(
+    dispatcher, make_tracker
+) -> None:
+    events = [
+        bot_answer("topic.drive", "0000000000bb", ["drive.why"]),
+        {"event": "user", "text": "/feedback_negative", "metadata": {"answer_ref": "0000000000cc"}},
+    ]
+    tracker = make_tracker("feedback_negative", slots={"last_answer": LAST}, events=events)
+    assert ActionRecordFeedback().run(dispatcher, tracker, {})[0] == SlotSet(
+        "feedback", {"rating": "down", "answer_id": None, "entry_ids": []}
+    )

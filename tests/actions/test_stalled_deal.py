@@ -143,3 +143,12 @@ def test_summary_for_a_stage_the_article_does_not_cover(dispatcher, make_tracker
     text = dispatcher.messages[0]["text"]
     assert "文章没有针对卡在「订单落实」阶段的具体建议。它相关的说法是:" in text
     assert text.endswith("_出处:第9段_")
+
+
+def test_the_flows_own_reset_is_not_taken_for_an_unclear_answer(dispatcher, make_tracker) -> None:
+    """Rasa validates the slots action_start_checklist clears when the form starts: the button
+    "Coach me on a stalled deal" got two hints before its first question (issue 7)."""
+    tracker = make_tracker("describe_stalled_deal", active_loop=FORM)
+    assert validate_stage(dispatcher, tracker, None) == {"deal_stage": None}
+    assert validate_answer(dispatcher, tracker, None) == {"checklist_answer": None}
+    assert dispatcher.messages == []

@@ -9,7 +9,9 @@ def test_slack_is_added_only_with_both_secrets_from_the_environment() -> None:
         "slack_api_base_url": "https://slack.com/api/",
     }
     assert config["bot.channels.web.WebChatSocketIOInput"]["session_persistence"] is True
-    assert "rest" in config
+    # Rasa's own `rest:` would let REST write into any conversation (issue 7)
+    assert "bot.channels.rest.SalesCoachRestInput" in config and "rest" not in config
+    assert "bot.channels.guard.GuardInput" in config
 
 
 def test_slack_is_added_for_socket_mode_with_an_app_token() -> None:

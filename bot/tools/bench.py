@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -74,6 +75,8 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 600) -> 
         try:
             urllib.request.urlopen(url, timeout=2)
             return time.monotonic() - start
+        except urllib.error.HTTPError:
+            raise  # it answers, but not this: waiting longer would not help
         except OSError:
             time.sleep(0.2)
     raise TimeoutError(url)
@@ -122,7 +125,9 @@ class Bot:
 
 
 def rasa_run(port: int, model: Path, endpoints: Path | None, cwd: Path) -> subprocess.Popen:
-    args = [RASA, "run", "--port", str(port), "--interface", "127.0.0.1", "--model", str(model)]
+    # --enable-api as `make run` starts it (and for /status, which says when the model is loaded)
+    args = [RASA, "run", "--enable-api", "--port", str(port), "--interface", "127.0.0.1"]
+    args += ["--model", str(model)]
     if endpoints is not None:
         args += ["--endpoints", str(endpoints)]
     quiet = subprocess.DEVNULL

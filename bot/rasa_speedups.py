@@ -1,18 +1,21 @@
-"""Rasa's check of every custom action's result, without re-checking the schema each time.
+"""Two fixes of Rasa 3.6's per-message cost, installed in the Rasa server by bot/nlg.py.
 
-`RemoteAction._validate_action_result` calls `jsonschema.validate`, which checks the schema
-itself before each use; with jsonschema 4.17 that was 83% of the Rasa server's CPU
-(RasaHQ/rasa#11717). Measured per call on a real answer (2.5 KB, 6 events; idle machine):
-Rasa as shipped 19.9 ms; with jsonschema 3.2.0 pinned 2.8 ms; a validator compiled once
-1.1 ms (3.2.0: 0.76 ms); fastjsonschema 1.7 ms; this module 0.17 ms.
+Every Rasa server of the project loads bot/nlg.py (endpoints.yml names it as the NLG), which
+calls `install()`. Each fix gives exactly Rasa's results, faster (tests/test_rasa_speedups.py).
 
-It accepts exactly what Rasa's schema accepts: each event's `oneOf` alternative is chosen by
-its `event` name (every alternative fixes a different one, so at most one can match), and that
-alternative is checked with validators compiled once from Rasa's own schemas at import. An
-invalid result raises `jsonschema.ValidationError` with Rasa's message, as before.
-
-`install()` replaces the method on Rasa's class; bot/nlg.py calls it, so every Rasa server that
-uses the project's endpoints (make run, the cluster, make bench, the tests) runs with it.
+1. The check of every custom action's result. `RemoteAction._validate_action_result` calls
+   `jsonschema.validate`, which checks the schema itself before each use; with jsonschema 4.17
+   that was 83% of the Rasa server's CPU (RasaHQ/rasa#11717). Per call on a real answer
+   (2.5 KB, 6 events; idle machine): Rasa as shipped 19.9 ms; jsonschema 3.2.0 pinned 2.8 ms;
+   a validator compiled once 1.1 ms (with 3.2.0: 0.76 ms); fastjsonschema 1.7 ms; this 0.17 ms.
+   It accepts exactly what Rasa's schema accepts: each event's `oneOf` alternative is chosen by
+   its `event` name (every alternative fixes a different one, so at most one can match), and
+   checked with validators compiled once from Rasa's own schemas. An invalid result raises
+   `jsonschema.ValidationError` with Rasa's message, as before.
+2. Finding an event's class by its name. `Event.resolve_by_type` walks every subclass of
+   `Event` (`all_subclasses`, recursively, for each call), once per event each time a tracker
+   is loaded: about a quarter of a message's time late in a long session. The classes do not
+   change once Rasa is imported, so each name's class is remembered after the first walk.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.events import Event
 from rasa.shared.utils.schemas.events import EVENT_SCHEMA
 
 
@@ -79,5 +83,20 @@ def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     return True
 
 
+_resolve_by_type = Event.resolve_by_type  # Rasa's own, kept for names not seen yet
+_EVENT_CLASSES: dict[str, type[Event]] = {}
+
+
+def resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[Event] | None:
+    """Drop-in for `Event.resolve_by_type`: the same class, found once per name."""
+    found = _EVENT_CLASSES.get(type_name)
+    if found is None:
+        found = _resolve_by_type(type_name, default)
+        if found is not None and found is not default:  # only Rasa's own answer is kept
+            _EVENT_CLASSES[type_name] = found
+    return found
+
+
 def install() -> None:
     RemoteAction._validate_action_result = _validate_action_result
+    Event.resolve_by_type = staticmethod(resolve_by_type)

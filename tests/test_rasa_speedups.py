@@ -1,4 +1,4 @@
-"""bot/action_validation.py: the same verdicts as Rasa's own check, installed by the server."""
+"""bot/rasa_speedups.py: Rasa's own results, installed in the server by bot/nlg.py."""
 
 from __future__ import annotations
 
@@ -9,8 +9,20 @@ from typing import Any
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import (
+    ActionExecuted,
+    Event,
+    SlotSet,
+    UserUttered,
+    deserialise_events,
+)
 
-from bot.action_validation import _validate_action_result, validation_error
+from bot.rasa_speedups import (
+    _resolve_by_type,
+    _validate_action_result,
+    resolve_by_type,
+    validation_error,
+)
 from bot.rendering.answer import topic_answer
 from bot.rendering.markdown import to_markdown
 from tests.conftest import PROJECT_DIR
@@ -95,3 +107,17 @@ def test_the_server_runs_with_it_when_endpoints_yml_loads_our_nlg() -> None:
     nlg = NaturalLanguageGenerator.create(config, Domain.load(str(PROJECT_DIR / "domain.yml")))
     assert type(nlg).__name__ == "AnswerLanguageNLG"
     assert RemoteAction._validate_action_result is _validate_action_result
+    assert Event.resolve_by_type is resolve_by_type
+
+
+def test_event_classes_are_the_ones_rasa_finds() -> None:
+    names = ["user", "bot", "slot", "action", "session_started", "active_loop", "restart"]
+    for name in names * 2:  # the second time from what was remembered
+        assert resolve_by_type(name) is _resolve_by_type(name)
+    assert resolve_by_type("topic") is None  # Rasa's answer for an old event name
+    assert resolve_by_type("no_such_event", default=SlotSet) is SlotSet
+    with pytest.raises(ValueError, match="Unknown event name"):
+        resolve_by_type("no_such_event")
+    # whole trackers come back as Rasa builds them
+    events = [UserUttered("hi", {"name": "greet"}), SlotSet("language", "en"), ActionExecuted("x")]
+    assert deserialise_events([e.as_dict() for e in events]) == events

@@ -108,10 +108,13 @@ def test_an_ordinary_question_makes_one_action_call(served) -> None:
     sender = f"calls-{uuid.uuid4().hex[:8]}"
     counts = {}
     replies = {}
-    for text in ["區域經理要做什麼", "how do i follow up after sending samples", "好的"]:
+    texts = ["hi", "區域經理要做什麼", "how do i follow up after sending samples", "好的"]
+    for text in texts:
         before = len(proxy.calls)
         replies[text] = say(servers, sender, text)
         counts[text] = proxy.calls[before:]
+    # a new conversation starts its session (actions/session.py), once
+    assert counts["hi"] == ["action_session_start", "action_greet"]
     assert counts["區域經理要做什麼"] == ["action_role_duties"]
     assert counts["how do i follow up after sending samples"] == ["action_answer_topic"]
     # a response, no action; undecided Chinese answered in the script the user wrote before
@@ -140,3 +143,35 @@ def test_a_restart_keeps_the_conversation_its_slots_and_context(served) -> None:
     assert after["feedback"] == before["feedback"]
     assert after["language_preference"] == "zh-Hant"
     assert Path(servers.tmp / "trackers.db").stat().st_size > 0
+
+
+def test_a_new_session_loads_alone_and_carries_each_slot_once(served) -> None:
+    import asyncio
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet
+
+    servers, _ = served
+    sender = f"sessions-{uuid.uuid4().hex[:8]}"
+    say(servers, sender, "answer in english")
+    for _ in range(3):
+        for text in ["區域經理要做什麼", "how do i follow up after sending samples", "好的"]:
+            say(servers, sender, text)
+        say(servers, sender, "/session_start")
+    reply = say(servers, sender, "好的")
+    assert [m["text"] for m in reply] == ["OK. What else would you like to know?"]
+
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    store = SQLTrackerStore(domain, dialect="sqlite", db=str(servers.tmp / "trackers.db"))
+    current = asyncio.run(store.retrieve(sender))
+    full = asyncio.run(store.retrieve_full_tracker(sender))
+    assert sum(isinstance(e, SessionStarted) for e in full.events) == 4  # the history is kept
+    assert sum(isinstance(e, SessionStarted) for e in current.events) == 1  # one is loaded
+    events = list(current.events)
+    start = next(i for i, e in enumerate(events) if isinstance(e, SessionStarted))
+    listen = next(i for i, e in enumerate(events) if isinstance(e, ActionExecuted) and i > start)
+    # the chosen language and the context came along, each slot once
+    names = [e.key for e in events[start:listen] if isinstance(e, SlotSet)]
+    assert len(names) == len(set(names)) and "language_preference" in names and "topic" in names
+    assert len(current.events) < 30

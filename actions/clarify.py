@@ -15,7 +15,7 @@ from bot.rendering.strings import has_text
 # Offered as buttons: intents with a label in strings.yml (questions; not chit-chat, yes/no
 # or stop).
 NOT_SUGGESTED = {"nlu_fallback", "out_of_scope"}
-INTERNAL_ACTIONS = {"action_listen", "action_extract_slots", "action_validate_slot_mappings"}
+INTERNAL_ACTIONS = {"action_listen", "action_extract_slots"}
 
 
 def previous_action(tracker: Tracker) -> str | None:

@@ -10,17 +10,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.knowledge.base import LANGUAGES
+from bot.language_choice import answer_language
 from bot.rendering.answer import Answer
 from bot.rendering.markdown import to_markdown
 
 
 def language_of(tracker: Tracker) -> str:
-    """The language to answer in; undecided Chinese defaults to Simplified."""
-    language = tracker.get_slot("language")
-    if language in LANGUAGES:
-        return language
-    return "zh-Hans" if language == "zh" else "en"
+    """The language to answer in, settled from the slots (bot/language_choice.py)."""
+    return answer_language(tracker.slots)
 
 
 def entity_values(tracker: Tracker, entity: str) -> list[str]:

@@ -70,6 +70,7 @@ from bot.channels.slack_surfaces import (
     is_feedback,
     language_of_text,
 )
+from bot.language_choice import answer_language
 from bot.rendering.slack import home_view, render_message, sales_coach_answer, text_only
 from bot.rendering.strings import text as ui_text
 
@@ -906,10 +907,13 @@ class SalesCoachSlackInput(SlackInput):
         except Exception as error:  # the Home tab still opens, in English
             logger.warning("Could not read %s's conversation: %r", sender_id, error)
             return None
-        language = tracker.get_slot("language") if tracker is not None else None
-        if language == "zh":
-            return "zh-Hant"
-        return language if language in ("en", "zh-Hans", "zh-Hant") else None
+        if tracker is None:
+            return None
+        slots = tracker.current_slot_values()
+        if not (slots.get("language") or slots.get("language_preference")):
+            return None
+        # the language it answers in, settled as the bot settles it (a chosen one wins)
+        return answer_language(slots)
 
 
 # A repeated delivery: acknowledged with X-Slack-No-Retry (webhook) and not handled again.

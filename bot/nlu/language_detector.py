@@ -1,7 +1,9 @@
 """Rasa component that tags every message with its language as a `language` entity.
 
-The `language` slot is filled from it; `actions/language.py` settles undecided Chinese ("好的")
-from the conversation.
+The `language` slot is filled from it. A Chinese message whose script is known also gets a
+`chinese_script` entity, which fills the `chinese_script` slot: the script that undecided Chinese
+("好的") is answered in later (`bot/language_choice.py`). Both slots are filled by Rasa's own
+slot mappings, so settling the language costs no action-server round trip.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 
 from bot.knowledge.base import term_list, user_terms
 from bot.language import detect_language
+from bot.language_choice import CHINESE_SCRIPTS
 from bot.nlu.rule_extractor import RuleBasedExtractor
 
 
@@ -28,12 +31,10 @@ class LanguageDetector(RuleBasedExtractor):
         language = detect_language(text, self._domain_terms)
         if language is None or text.startswith("/"):  # emoji only, or a button payload
             return []
+        entities = (
+            ["language"] if language not in CHINESE_SCRIPTS else ["language", "chinese_script"]
+        )
         return [
-            {
-                "entity": "language",
-                "value": language,
-                "start": 0,
-                "end": len(text),
-                "confidence": 1.0,
-            }
+            {"entity": entity, "value": language, "start": 0, "end": len(text), "confidence": 1.0}
+            for entity in entities
         ]

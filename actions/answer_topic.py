@@ -9,8 +9,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import language_of, send_answer
+from bot.composer.answer import topic_answer
 from bot.knowledge.base import knowledge_base
-from bot.rendering.answer import topic_answer
 
 
 class ActionAnswerTopic(Action):

@@ -12,8 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import entity_values, language_of, send_question
+from bot.composer.coaching import readiness_question, step_question
 from bot.knowledge.base import ChecklistItem, KnowledgeBase, knowledge_base
-from bot.rendering.coaching import readiness_question, step_question
 from bot.rendering.strings import text
 
 STALLED_DEAL_FORM = "stalled_deal_form"

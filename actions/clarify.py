@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import language_of, send_question
-from bot.rendering.coaching import clarification
+from bot.composer.coaching import clarification
 from bot.rendering.strings import has_text
 
 # Offered as buttons: intents with a label in strings.yml (questions; not chit-chat, yes/no

@@ -10,8 +10,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.composer.answer import Answer
 from bot.language_choice import answer_language
-from bot.rendering.answer import Answer
 from bot.rendering.markdown import to_markdown
 
 

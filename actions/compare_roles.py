@@ -10,8 +10,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import entity_values, language_of, send_answer
+from bot.composer.answer import comparison_answer
 from bot.knowledge.base import knowledge_base
-from bot.rendering.answer import comparison_answer
 
 
 def roles_to_compare(named: list[str], earlier: list[str], every_role: Sequence[str]) -> list[str]:

@@ -10,8 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import entity_values, language_of, send_answer
-from bot.knowledge.base import KnowledgeBase, knowledge_base
-from bot.rendering.answer import (
+from bot.composer.answer import (
     Answer,
     comparison_answer,
     duties_answer,
@@ -20,6 +19,7 @@ from bot.rendering.answer import (
     topic_answer,
     why_answer,
 )
+from bot.knowledge.base import KnowledgeBase, knowledge_base
 from bot.rendering.strings import text
 
 

@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import language_of, send_question
-from bot.rendering.coaching import welcome
+from bot.composer.coaching import welcome
 from bot.rendering.strings import text
 
 

@@ -10,8 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.checklist import READINESS_FORM, ChecklistFormValidation
 from actions.common import language_of, send_answer
+from bot.composer.coaching import readiness_summary
 from bot.knowledge.base import knowledge_base
-from bot.rendering.coaching import readiness_summary
 
 
 class ValidateReadinessForm(ChecklistFormValidation):

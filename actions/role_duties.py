@@ -9,8 +9,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import entity_values, language_of, send_answer
+from bot.composer.answer import duties_answer, role_buttons
 from bot.knowledge.base import knowledge_base
-from bot.rendering.answer import duties_answer, role_buttons
 from bot.rendering.strings import text
 
 

@@ -11,8 +11,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.checklist import STALLED_DEAL_FORM, ChecklistFormValidation
 from actions.common import entity_values, language_of, send_answer, send_question
+from bot.composer.coaching import deal_stage_question, deal_summary
 from bot.knowledge.base import knowledge_base
-from bot.rendering.coaching import deal_stage_question, deal_summary
 from bot.rendering.strings import text
 
 

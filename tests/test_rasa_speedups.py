@@ -17,13 +17,13 @@ from rasa.shared.core.events import (
     deserialise_events,
 )
 
+from bot.composer.answer import topic_answer
 from bot.rasa_speedups import (
     _resolve_by_type,
     _validate_action_result,
     resolve_by_type,
     validation_error,
 )
-from bot.rendering.answer import topic_answer
 from bot.rendering.markdown import to_markdown
 from tests.conftest import PROJECT_DIR
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.rendering.answer import Answer
+from bot.composer.answer import Answer
 
 
 def _escape_cell(value: str) -> str:

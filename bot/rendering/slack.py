@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from bot.rendering.coaching import topic_buttons
+from bot.composer.coaching import topic_buttons
 from bot.rendering.strings import text as ui_text
 
 MAX_BLOCKS = 50

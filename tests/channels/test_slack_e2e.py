@@ -32,7 +32,7 @@ from rasa.core.utils import AvailableEndpoints
 from rasa.shared.core.events import Restarted, UserUttered
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.rendering.coaching import welcome
+from bot.composer.coaching import welcome
 from bot.rendering.slack import escape_mrkdwn, render_message
 
 from .fake_slack import (

@@ -316,8 +316,8 @@ def test_buttons_block() -> None:
 
 
 def test_stage_question_offers_all_six_stages_in_one_block() -> None:
+    from bot.composer.coaching import deal_stage_question
     from bot.knowledge.base import knowledge_base
-    from bot.rendering.coaching import deal_stage_question
 
     text, buttons = deal_stage_question(knowledge_base(), "en")
     rendered = render_message({"text": text, "buttons": buttons})

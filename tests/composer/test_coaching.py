@@ -1,5 +1,5 @@
-from bot.rendering.answer import comparison_answer
-from bot.rendering.coaching import clarification, deal_summary, step_question
+from bot.composer.answer import comparison_answer
+from bot.composer.coaching import clarification, deal_summary, step_question
 
 
 def test_every_step_done_quotes_only_what_the_article_says_next(kb) -> None:

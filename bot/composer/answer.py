@@ -1,7 +1,8 @@
 """Structured answers built from knowledge-base entries, in the user's language.
 
-A structured answer is what every channel renders: `markdown.py` for the web, `slack.py` for
-Block Kit. It is a plain dict so that it travels as JSON inside a bot message.
+A structured answer is what every channel renders: `bot/rendering/markdown.py` for the web,
+`bot/rendering/slack.py` for Block Kit. It is a plain dict so that it travels as JSON inside a
+bot message.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.composer.answer import Answer, citation_text, entry_blocks, make_answer
 from bot.knowledge.base import ChecklistItem, KnowledgeBase, topic_intents
-from bot.rendering.answer import Answer, citation_text, entry_blocks, make_answer
 from bot.rendering.strings import text
 
 Buttons = list[dict[str, str]]

@@ -1,4 +1,4 @@
-from bot.rendering.answer import citation_text, comparison_answer, duties_answer, topic_answer
+from bot.composer.answer import citation_text, comparison_answer, duties_answer, topic_answer
 
 
 def test_citations_in_each_language() -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.web.conftest import ROOT, free_port, newest_model, stop, wait_until_up
+from tests.web.conftest import ROOT, ServerPool, free_port, newest_model, stop, wait_until_up
 
 TOKEN = f"test-{secrets.token_hex(16)}"
 # No token, no extra origin: the defaults of `make run`.
@@ -147,29 +147,13 @@ class RunSh:
             stop(self.process)
 
 
-class RunShPool:
-    """One run.sh per distinct environment, shared by the modules that ask for it."""
-
-    def __init__(self, factory: pytest.TempPathFactory) -> None:
-        self.factory = factory
-        self.running: dict[tuple[tuple[str, str], ...], RunSh] = {}
-
-    def get(self, env: dict[str, str]) -> RunSh:
-        key = tuple(sorted(env.items()))
-        if key not in self.running:
-            servers = RunSh(self.factory.mktemp("run-sh"), env)
-            self.running[key] = servers
-            servers.start()
-        return self.running[key]
-
-    def stop(self) -> None:
-        for servers in self.running.values():
-            servers.stop()
+# One run.sh per distinct environment, shared by the modules that ask for it.
+RunShPool = ServerPool[RunSh]
 
 
 @pytest.fixture(scope="session")
 def run_sh_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunShPool]:
-    pool = RunShPool(tmp_path_factory)
+    pool = RunShPool(tmp_path_factory, make=RunSh, folder="run-sh")
     try:
         yield pool
     finally:

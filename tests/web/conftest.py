@@ -13,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Generic, Protocol, TypeVar
 
 import pytest
 import yaml
@@ -184,18 +185,35 @@ class Servers:
                 stop(process)
 
 
-class ServerPool:
+class Startable(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+S = TypeVar("S", bound=Startable)
+
+
+class ServerPool(Generic[S]):
     """One set of servers per distinct environment, shared by the test modules that ask for it
-    (each start loads the model: about a minute)."""
+    (each start loads the model: about a minute). `make` builds them (`Servers` here, run.sh's
+    in tests/security) from a fresh folder and the environment."""
 
-    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+    def __init__(
+        self,
+        tmp_path_factory: pytest.TempPathFactory,
+        make: Callable[[Path, dict[str, str]], S] = Servers,  # type: ignore[assignment]
+        folder: str = "webchat",
+    ) -> None:
         self.tmp_path_factory = tmp_path_factory
-        self.running: dict[tuple[tuple[str, str], ...], Servers] = {}
+        self.make = make
+        self.folder = folder
+        self.running: dict[tuple[tuple[str, str], ...], S] = {}
 
-    def get(self, env: dict[str, str]) -> Servers:
+    def get(self, env: dict[str, str]) -> S:
         key = tuple(sorted(env.items()))
         if key not in self.running:
-            servers = Servers(self.tmp_path_factory.mktemp("webchat"), env)
+            servers = self.make(self.tmp_path_factory.mktemp(self.folder), env)
             self.running[key] = servers
             servers.start()
         return self.running[key]

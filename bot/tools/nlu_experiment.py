@@ -1,0 +1,394 @@
+"""Offline NLU experiments: featurizes the training data and both evaluation sets once, then
+compares tokenisation / classifier variants in seconds. Prints figures only, never questions.
+
+It mirrors the Rasa pipeline without Rasa's graph: the same tokenizer, CountVectorizer settings
+as `CountVectorsFeaturizer` (word 1-gram + char_wb 1-4 with min_df 2, digits as __NUMBER__),
+the same sentence encoder and the same classifier set-up (n-gram presence, balanced class
+weights, `out_of_scope` weighted). Confirm any winner with `make train` + `make nlu-gate`.
+
+    python -m bot.tools.nlu_experiment                 # the default table of variants
+    python -m bot.tools.nlu_experiment --only base fold
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+from scipy.sparse import csr_matrix, hstack
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+CACHE = PROJECT_DIR / ".rasa" / "nlu-experiment"
+REAL_SET = PROJECT_DIR / "tests" / "nlu" / "real_questions.yml"
+HELD_OUT = PROJECT_DIR / "tests" / "nlu" / "held_out.yml"
+OFF_TOPIC = "out_of_scope"
+LANGUAGES = ("en", "zh-Hans", "zh-Hant")
+
+
+@dataclass
+class Split:
+    texts: list[str]
+    intents: list[str]
+    languages: list[str]
+
+
+# Long, story-like training files: held out together, they measure how a variant does on
+# questions longer and more personal than the rest of the data (a check not tuned on the real set).
+STYLE_FILES = ("letters.yml", "long_posts.yml")
+STYLE_GLOB = "*_stories.yml"
+
+
+def style_split(train_dir: Path) -> tuple[Split, Split]:
+    files = sorted(train_dir.glob("*.yml"))
+    style = {f for f in files if f.name in STYLE_FILES or f.match(STYLE_GLOB)}
+    rest = [load_split(f, labelled=False) for f in files if f not in style]
+    held = [load_split(f, labelled=False) for f in sorted(style)]
+    return merged(rest), merged(held)
+
+
+def merged(splits: list[Split]) -> Split:
+    return Split(
+        [t for s in splits for t in s.texts],
+        [i for s in splits for i in s.intents],
+        [lang for s in splits for lang in s.languages],
+    )
+
+
+def load_split(path: Path, labelled: bool) -> Split:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    from bot.tools.nlu_gate import labelled_languages, language_of_example
+
+    examples = [e for e in load_data(str(path)).intent_examples if e.get("text")]
+    texts = [e.get("text") for e in examples]
+    known = labelled_languages(path) if labelled else {}
+    languages = [known.get(t.strip()) or language_of_example(t) for t in texts]
+    return Split(texts, [e.get("intent") for e in examples], languages)
+
+
+def encoded(texts: list[str], tag: str) -> np.ndarray:
+    """Sentence vectors, cached on disk by the texts' hash (the encoder takes a minute)."""
+    from bot.nlu.sentence_encoder import encode
+
+    digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
+    path = CACHE / f"{tag}-{digest}.npy"
+    if path.exists():
+        return np.load(path)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    vectors = encode(texts)
+    np.save(path, vectors)
+    return vectors
+
+
+# --- tokenisation variants -------------------------------------------------------------
+
+
+def jieba_tokens(text: str) -> list[str]:
+    from bot.nlu.spacy_pipeline import build_pipeline
+
+    return [t.text.lower() for t in build_pipeline().make_doc(text) if t.text.strip()]
+
+
+def folder(config: str) -> Callable[[str], str]:
+    from bot.knowledge.script import _converter
+
+    return _converter(config).convert
+
+
+def tokenizer(variant: str) -> Callable[[str], list[str]]:
+    """base: jieba on the text as written. fold-<cfg>: fold each token to Simplified.
+    seg-<cfg>: fold the text first and let jieba segment the Simplified text."""
+    if variant == "base":
+        return jieba_tokens
+    kind, config = variant.split("-", 1)
+    convert = folder(config)
+    if kind == "fold":
+        return lambda text: [convert(t) for t in jieba_tokens(text)]
+    if kind == "seg":
+        return lambda text: jieba_tokens(convert(text))
+    if kind == "pipe":  # the tokenizer as built in bot/nlu/tokenizer.py (lemmas)
+        from rasa.shared.nlu.training_data.message import Message
+
+        from bot.nlu.tokenizer import MixedChineseTokenizer
+
+        component = MixedChineseTokenizer(MixedChineseTokenizer.get_default_config())
+        return lambda text: [
+            t.lemma for t in component.tokenize(Message(data={"text": text}), "text")
+        ]
+    raise ValueError(variant)
+
+
+def rasa_processed(tokens: list[str]) -> str:
+    # CountVectorsFeaturizer: digits become __NUMBER__, lower case, tokens joined by spaces
+    return " ".join(re.sub(r"\b[0-9]+\b", "__NUMBER__", t).lower() for t in tokens)
+
+
+# --- variants ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    tokens: str = "base"
+    encoder_input: str = "raw"  # raw | folded (tw2s) | none
+    scale: float = 3.0
+    C: float = 1.0  # noqa: N815 (sklearn's name)
+    off_topic_weight: float = 4.0
+    word_ngrams: int = 1
+    char_max: int = 4
+    char_min_df: int = 2
+    weighting: str = "presence"  # presence | counts | tfidf | l2
+    knn: float = 0.0  # weight of a cosine nearest-neighbour vote mixed into the probabilities
+    knn_k: int = 10
+    extra: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+def features(
+    variant: Variant, data: dict[str, Split], train: str = "train"
+) -> dict[str, csr_matrix]:
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
+    tok = tokenizer(variant.tokens)
+    keys = EVALUATED[train] + (train,)
+    joined = {k: [rasa_processed(tok(t)) for t in s.texts] for k, s in data.items() if k in keys}
+    word = CountVectorizer(token_pattern=r"(?u)\b\w+\b", ngram_range=(1, variant.word_ngrams))
+    char = CountVectorizer(analyzer="char_wb", ngram_range=(1, variant.char_max))
+    char.set_params(min_df=variant.char_min_df)
+    word.fit(joined[train])
+    char.fit(joined[train])
+    out = {}
+    tfidf = None
+    for k in [train, *(k for k in keys if k != train)]:
+        sparse = hstack([word.transform(joined[k]), char.transform(joined[k])]).tocsr()
+        if variant.weighting == "presence":
+            sparse.data[:] = 1.0
+        elif variant.weighting == "tfidf":
+            sparse.data[:] = 1.0
+            if tfidf is None:
+                tfidf = TfidfTransformer(sublinear_tf=True).fit(sparse)
+            sparse = tfidf.transform(sparse) * variant.extra.get("tfidf_scale", 10.0)
+        elif variant.weighting == "l2":
+            sparse.data[:] = 1.0
+            norms = np.sqrt(np.asarray(sparse.multiply(sparse).sum(axis=1))).ravel()
+            norms[norms == 0] = 1
+            scale = variant.extra.get("l2_scale", 10.0)
+            sparse = csr_matrix(sparse.multiply(scale / norms[:, None]))
+        parts = [sparse]
+        if variant.encoder_input != "none":
+            parts.append(csr_matrix(dense(variant, data, k) * variant.scale))
+        out[k] = hstack(parts).tocsr()
+    return out
+
+
+_DENSE: dict[tuple[str, str], np.ndarray] = {}
+
+
+def dense(variant: Variant, data: dict[str, Split], key: str) -> np.ndarray:
+    cache_key = (variant.encoder_input, key)
+    if cache_key not in _DENSE:
+        texts = data[key].texts
+        if variant.encoder_input == "folded":
+            texts = [folder("tw2s")(t) for t in texts]
+        if variant.encoder_input.startswith("sentences"):
+            _DENSE[cache_key] = sentence_pooled(texts, variant.encoder_input)
+        else:
+            _DENSE[cache_key] = encoded(texts, variant.encoder_input)
+    return _DENSE[cache_key]
+
+
+SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=[.](?=\s))")
+
+
+def sentences(text: str) -> list[str]:
+    parts = [p.strip() for p in SENTENCE_END.split(text)]
+    return [p for p in parts if len(p) > 1] or [text]
+
+
+def sentence_pooled(texts: list[str], how: str) -> np.ndarray:
+    """sentences-mean: the mean of the sentence vectors (with the whole text's), normalised.
+    sentences-last: the whole text's vector plus the last sentence's (the question, usually)."""
+    split = [sentences(t) for t in texts]
+    flat = [s for parts in split for s in parts]
+    vectors = encoded(flat, "sentences")
+    whole = encoded(texts, "raw")
+    out = np.zeros_like(whole)
+    at = 0
+    for row, parts in enumerate(split):
+        mine = vectors[at : at + len(parts)]
+        at += len(parts)
+        if how == "sentences-mean":
+            pooled = np.vstack([mine, whole[row : row + 1]]).mean(axis=0)
+        elif how == "sentences-last":
+            pooled = whole[row] + mine[-1]
+        else:
+            raise ValueError(how)
+        out[row] = pooled / (np.linalg.norm(pooled) or 1.0)
+    return out
+
+
+def class_weights(y: list[str], off_topic_weight: float) -> dict[str, float]:
+    counts = Counter(y)
+    weights = {label: len(y) / (len(counts) * n) for label, n in counts.items()}
+    weights[OFF_TOPIC] *= off_topic_weight
+    return weights
+
+
+EVALUATED = {"train": ("held", "real"), "style-train": ("style",)}
+
+
+def run(
+    variant: Variant, data: dict[str, Split], train: str = "train"
+) -> dict[str, dict[str, float]]:
+    """Trains on `train`, scores its evaluation sets (EVALUATED)."""
+    from sklearn.linear_model import LogisticRegression
+
+    X = features(variant, data, train)  # noqa: N806
+    y = data[train].intents
+    if variant.extra.get("augment"):
+        X[train], y = augmented(X[train], y, variant)
+    clf = LogisticRegression(
+        C=variant.C,
+        max_iter=500,
+        class_weight=class_weights(y, variant.off_topic_weight),
+        random_state=42,
+    )
+    started = time.perf_counter()
+    clf.fit(X[train], y)
+    fit_seconds = time.perf_counter() - started
+    results = {}
+    for key in EVALUATED[train]:
+        probabilities = clf.predict_proba(X[key])
+        if variant.knn and variant.encoder_input != "none":
+            probabilities = (1 - variant.knn) * probabilities + variant.knn * knn_vote(
+                variant, data, key, list(clf.classes_), train
+            )
+        predicted = [clf.classes_[i] for i in probabilities.argmax(axis=1)]
+        results[key] = score(data[key], predicted)
+    results["fit"] = {"seconds": fit_seconds}
+    return results
+
+
+def augmented(x: csr_matrix, y: list[str], variant: Variant) -> tuple[csr_matrix, list[str]]:
+    """Adds long synthetic examples: the union of 2-4 examples' n-grams of one intent with the
+    normalised mean of their sentence vectors (real posts are longer than training lines)."""
+    from scipy.sparse import vstack
+
+    rng = np.random.default_rng(0)
+    per_intent = int(variant.extra["augment"])
+    dims = 512 if variant.encoder_input != "none" else 0
+    labels = np.array(y)
+    rows, new_y = [], []
+    dense_part = x[:, x.shape[1] - dims :].toarray() if dims else None
+    sparse_part = x[:, : x.shape[1] - dims].tocsr()
+    only = variant.extra.get("augment_intents")
+    for intent in sorted(set(y)):
+        if only == "coaching" and not (intent.startswith("ask_") or intent in AUGMENTED):
+            continue
+        index = np.flatnonzero(labels == intent)
+        for _ in range(per_intent):
+            pick = rng.choice(index, size=rng.integers(2, 5), replace=True)
+            sparse = sparse_part[pick].max(axis=0).tocsr()
+            parts = [sparse]
+            if dims:
+                mean = dense_part[pick].mean(axis=0)
+                mean = mean / (np.linalg.norm(mean) or 1.0) * variant.scale
+                parts.append(csr_matrix(mean))
+            rows.append(hstack(parts))
+            new_y.append(intent)
+    return vstack([x, *rows]).tocsr(), y + new_y
+
+
+AUGMENTED = {OFF_TOPIC, "describe_stalled_deal", "compare_roles"}
+
+
+def knn_vote(
+    variant: Variant, data: dict[str, Split], key: str, classes: list[str], train_key: str
+) -> np.ndarray:
+    train, test = dense(variant, data, train_key), dense(variant, data, key)
+    similarity = test @ train.T
+    index = {c: i for i, c in enumerate(classes)}
+    labels = np.array([index[i] for i in data[train_key].intents])
+    votes = np.zeros((len(test), len(classes)))
+    top = np.argsort(-similarity, axis=1)[:, : variant.knn_k]
+    for row, neighbours in enumerate(top):
+        for n in neighbours:
+            votes[row, labels[n]] += similarity[row, n]
+    votes /= votes.sum(axis=1, keepdims=True)
+    return votes
+
+
+def score(split: Split, predicted: list[str]) -> dict[str, float]:
+    right = [p == i for p, i in zip(predicted, split.intents, strict=True)]
+    out = {"all": float(np.mean(right))}
+    for language in LANGUAGES:
+        mine = [r for r, lang in zip(right, split.languages, strict=True) if lang == language]
+        out[language] = float(np.mean(mine)) if mine else float("nan")
+    off = [p for p, i in zip(predicted, split.intents, strict=True) if i == OFF_TOPIC]
+    out["off"] = off.count(OFF_TOPIC) / len(off) if off else float("nan")
+    return out
+
+
+BASE = Variant("base")
+VARIANTS = [
+    BASE,
+    replace(BASE, name="fold-t2s", tokens="fold-t2s"),
+    replace(BASE, name="fold-tw2s", tokens="fold-tw2s"),
+    replace(BASE, name="fold-tw2sp", tokens="fold-tw2sp"),
+    replace(BASE, name="fold-hk2s", tokens="fold-hk2s"),
+    replace(BASE, name="seg-tw2s", tokens="seg-tw2s"),
+    replace(BASE, name="seg-tw2sp", tokens="seg-tw2sp"),
+    replace(BASE, name="enc-folded", encoder_input="folded"),
+    replace(BASE, name="seg-tw2s+enc-folded", tokens="seg-tw2s", encoder_input="folded"),
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", help="names of variants to run")
+    parser.add_argument("--module", help="python file defining VARIANTS to run instead")
+    parser.add_argument(
+        "--style", action="store_true", help="also train without the story files, score on them"
+    )
+    args = parser.parse_args(argv)
+    variants = VARIANTS
+    if args.module:
+        namespace: dict = {"Variant": Variant, "BASE": BASE, "replace": replace}
+        exec(Path(args.module).read_text(encoding="utf-8"), namespace)  # noqa: S102 (local file)
+        variants = namespace["VARIANTS"]
+    if args.only:
+        variants = [v for v in variants if v.name in args.only]
+    data = {
+        "train": load_split(PROJECT_DIR / "data" / "nlu", labelled=False),
+        "held": load_split(HELD_OUT, labelled=True),
+        "real": load_split(REAL_SET, labelled=True),
+    }
+    if args.style:
+        data["style-train"], data["style"] = style_split(PROJECT_DIR / "data" / "nlu")
+    header = (
+        f"{'variant':<30}{'real':>6}{'en':>6}{'Hans':>6}{'Hant':>6}{'off':>6}"
+        f"{'held':>7}{'h-en':>6}{'h-Hans':>7}{'h-Hant':>7}{'style':>7}{'fit s':>7}"
+    )
+    print(header)
+    for variant in variants:
+        r = run(variant, data)
+        real, held = r["real"], r["held"]
+        style = run(variant, data, "style-train")["style"]["all"] if args.style else float("nan")
+        print(
+            f"{variant.name:<30}{real['all']:>6.3f}{real['en']:>6.3f}{real['zh-Hans']:>6.3f}"
+            f"{real['zh-Hant']:>6.3f}{real['off']:>6.3f}{held['all']:>7.3f}{held['en']:>6.3f}"
+            f"{held['zh-Hans']:>7.3f}{held['zh-Hant']:>7.3f}{style:>7.3f}{r['fit']['seconds']:>7.1f}",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

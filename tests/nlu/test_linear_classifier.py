@@ -1,0 +1,90 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import coo_matrix
+
+from bot.nlu.linear_classifier import BinaryLogisticRegressionClassifier
+
+VOCABULARY = 6
+
+
+def message(text: str, ngrams: list[int], intent: str | None = None, count: int = 1) -> Message:
+    """A message whose sparse sentence feature has `ngrams` present (`count` times each)."""
+    data = {TEXT: text, **({INTENT: intent} if intent else {})}
+    msg = Message(data=data)
+    row = np.zeros((1, VOCABULARY))
+    row[0, ngrams] = count
+    msg.add_features(Features(coo_matrix(row), FEATURE_TYPE_SENTENCE, TEXT, "counts"))
+    msg.add_features(Features(np.ones((1, 2)), FEATURE_TYPE_SENTENCE, TEXT, "dense"))
+    return msg
+
+
+def training_data() -> TrainingData:
+    # n-gram 0 is in every example (a common word); 1-2 mark "greet", 3-4 "out_of_scope"
+    return TrainingData(
+        [message(f"g{i}", [0, 1 + i % 2], "greet") for i in range(6)]
+        + [message(f"o{i}", [0, 3 + i % 2], "out_of_scope") for i in range(6)]
+    )
+
+
+def classifier(tmp_path: Path, **config: object) -> BinaryLogisticRegressionClassifier:
+    config = {**BinaryLogisticRegressionClassifier.get_default_config(), **config}
+    context = ExecutionContext(GraphSchema({}), "test")
+    return BinaryLogisticRegressionClassifier.create(
+        config, LocalModelStorage(tmp_path), Resource("clf"), context
+    )
+
+
+def sparse_part(component: BinaryLogisticRegressionClassifier, msg: Message) -> np.ndarray:
+    return component._create_X([msg]).toarray()[0, :VOCABULARY]
+
+
+def test_presence_clips_counts_to_one(tmp_path: Path) -> None:
+    component = classifier(tmp_path)
+    component.train(training_data())
+    assert sparse_part(component, message("x", [1, 3], count=7)).tolist() == [0, 1, 0, 1, 0, 0]
+
+
+def test_tfidf_gives_each_message_the_same_length_and_rare_ngrams_more_weight(
+    tmp_path: Path,
+) -> None:
+    component = classifier(tmp_path, weighting="tfidf", sparse_norm=10.0)
+    component.train(training_data())
+    short = sparse_part(component, message("short", [0, 1]))
+    long = sparse_part(component, message("long", [0, 1, 2, 3, 4], count=3))
+    assert np.linalg.norm(short) == pytest.approx(10.0)
+    assert np.linalg.norm(long) == pytest.approx(10.0)
+    assert short[1] > short[0]  # in a third of the examples against in all of them
+
+
+def test_off_topic_weight_multiplies_the_balanced_weight(tmp_path: Path) -> None:
+    component = classifier(tmp_path, off_topic_weight=4.0)
+    component.train(training_data())
+    assert component.clf.class_weight == {"greet": 1.0, "out_of_scope": 4.0}
+
+
+def test_the_idf_is_stored_and_loaded_with_the_model(tmp_path: Path) -> None:
+    config = {**BinaryLogisticRegressionClassifier.get_default_config(), "weighting": "tfidf"}
+    trained = classifier(tmp_path, weighting="tfidf")
+    trained.train(training_data())
+    context = ExecutionContext(GraphSchema({}), "test")
+    loaded = BinaryLogisticRegressionClassifier.load(
+        config, LocalModelStorage(tmp_path), Resource("clf"), context
+    )
+    assert loaded.idf is not None
+    np.testing.assert_allclose(loaded.idf, trained.idf)
+    probe = message("probe", [0, 2, 4])
+    np.testing.assert_allclose(sparse_part(loaded, probe), sparse_part(trained, probe))
+
+
+def test_an_unknown_weighting_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        classifier(tmp_path, weighting="bm25")

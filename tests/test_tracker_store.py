@@ -233,3 +233,39 @@ RASA_CODE = {
 def test_rasas_sql_store_is_the_one_this_was_written_against(name) -> None:
     source = inspect.getsource(getattr(SQLTrackerStore, name))
     assert hashlib.sha256(source.encode()).hexdigest()[:16] == RASA_CODE[name]
+
+
+def test_sqlite_connections_are_pooled(tmp_path, domain) -> None:
+    from sqlalchemy.pool import QueuePool
+
+    ours, _ = stores(tmp_path, domain)
+    assert isinstance(ours.engine.pool, QueuePool)
+
+
+def test_its_count_of_stored_events_is_rasas(tmp_path, domain) -> None:
+    """The key query counts what Rasa's query for the current session counts, across new
+    sessions (and without one), and uses the indexes it adds."""
+    ours, rasa = stores(tmp_path, domain)
+
+    def rasas_count(sender: str) -> int:
+        with rasa.session_scope() as session:
+            return rasa._event_query(session, sender, fetch_events_from_all_sessions=False).count()
+
+    async def conversations() -> None:
+        await one_turn(rasa, "no-session", turn("hi", "greet"))
+        await one_turn(rasa, "sessions", session_start() + turn("hi", "greet"))
+        for i in range(3):
+            tracker = await rasa.retrieve("sessions")
+            tracker.update(UserUttered("/session_start", {"name": "session_start"}))
+            time.sleep(0.01)
+            for event in session_start() + turn(f"q{i}", "ask_drive"):
+                tracker.update(event)
+            await rasa.save(tracker)
+            for sender in ("no-session", "sessions"):
+                with ours.session_scope() as session:
+                    assert ours._rows_key(session, sender)[0] == rasas_count(sender)
+
+    run(conversations())
+    with ours.engine.connect() as connection:
+        names = {row[1] for row in connection.exec_driver_sql("PRAGMA index_list(events)")}
+    assert {"ix_events_sender_type_time", "ix_events_sender_time"} <= names

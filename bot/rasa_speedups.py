@@ -22,11 +22,27 @@ calls `install()`. Each fix gives exactly Rasa's results, faster (tests/test_ras
    the time, and 874 -> 1082 messages in 30 s, same machine minutes apart); a crash or kill of
    the process loses nothing, a power cut or OS crash may lose the last commits (SQLite's
    documentation, "Write-Ahead Logging"). PostgreSQL (`make cluster`) is not touched.
+4. The dialogue states the policies look at. Each prediction (three or four per message) makes
+   RulePolicy and MemoizationPolicy call `Domain.states_for_tracker_history`, which replays the
+   whole session from its first event into a new tracker and builds a state before every
+   action: 5-7 ms per call at the end of a 50-message session (loaded machine), growing with the
+   session. Each state depends only on the events before it (and, when rule-only turns are
+   ignored, on three loop variables carried from the steps before), so the states of a prefix of
+   the applied events never change. Here they are kept on the tracker with the replayed tracker
+   and the loop variables, and a later call on the same tracker (the next prediction; with
+   bot/tracker_store.py, the next message) only replays the events added since. When the applied
+   events no longer start with the ones replayed (a revert, a loop's happy path folded, another
+   domain or settings), everything is rebuilt as Rasa does. Callers change the states they get
+   (tracker_featurizers.py deletes keys), so each call hands out fresh copies; the kept ones are
+   never handed out. tests/test_rasa_speedups.py compares the states with Rasa's at every step of
+   recorded conversations, and fails if Rasa's function changes.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy
@@ -35,7 +51,10 @@ from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
-from rasa.shared.core.events import Event
+from rasa.shared.core.constants import PREVIOUS_ACTION
+from rasa.shared.core.domain import Domain, State
+from rasa.shared.core.events import ActionExecuted, Event
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.schemas.events import EVENT_SCHEMA
 from sqlalchemy.engine import Engine
 
@@ -123,8 +142,110 @@ def sqlite_write_ahead_log(connection: Any, _record: Any) -> None:
             _HELD_OPEN[path] = sqlite3.connect(path, check_same_thread=False)
 
 
+_states_for_tracker_history = Domain.states_for_tracker_history  # Rasa's own
+_STATES_ATTRIBUTE = "_sales_coach_states"
+
+
+@dataclass
+class _Replayed:
+    """Rasa's loop in `states_for_tracker_history`, stopped after `applied`."""
+
+    domain: Domain
+    applied: list[Event]  # the applied events replayed so far
+    tracker: DialogueStateTracker  # the prior tracker after them
+    states: list[State] = field(default_factory=list)  # one per step before an ActionExecuted
+    last_ml_action_sub_state: Any = None
+    turn_was_hidden: bool = False
+
+    def step(
+        self,
+        hide_rule_turn: bool,
+        omit_unset_slots: bool,
+        ignore_rule_only_turns: bool,
+        rule_only_data: dict[str, Any] | None,
+    ) -> None:
+        """The body of Rasa's loop for the prior tracker `self.tracker` (Rasa 3.6.21)."""
+        domain, tr = self.domain, self.tracker
+        if ignore_rule_only_turns:
+            if not self.turn_was_hidden:
+                self.last_ml_action_sub_state = domain._get_prev_action_sub_state(tr)
+            if not tr.followup_action and not tr.latest_action_name == tr.active_loop_name:
+                self.turn_was_hidden = hide_rule_turn
+            if self.turn_was_hidden:
+                return
+        state = domain.get_active_state(tr, omit_unset_slots=omit_unset_slots)
+        if ignore_rule_only_turns:
+            domain._remove_rule_only_features(state, rule_only_data)
+            if self.states:
+                domain._substitute_rule_only_user_input(state, self.states[-1])
+            if self.last_ml_action_sub_state:
+                state[PREVIOUS_ACTION] = self.last_ml_action_sub_state
+        self.states.append(domain._clean_state(state))
+
+
+def _copied(states: list[State]) -> list[State]:
+    """New state dicts and sub-state dicts (shared ones stay shared); the values are strings
+    and tuples."""
+    copies: dict[int, dict[str, Any]] = {}
+    result = []
+    for state in states:
+        new = {}
+        for name, sub_state in state.items():
+            copy = copies.get(id(sub_state))
+            if copy is None:
+                copy = copies[id(sub_state)] = dict(sub_state)
+            new[name] = copy
+        result.append(new)
+    return result
+
+
+def states_for_tracker_history(
+    self: Domain,
+    tracker: DialogueStateTracker,
+    omit_unset_slots: bool = False,
+    ignore_rule_only_turns: bool = False,
+    rule_only_data: dict[str, Any] | None = None,
+) -> list[State]:
+    """Drop-in for `Domain.states_for_tracker_history`: the same states, replaying only the
+    events added since the last call on this tracker."""
+    settings = (
+        omit_unset_slots,
+        ignore_rule_only_turns,
+        json.dumps(rule_only_data, sort_keys=True, default=str) if rule_only_data else None,
+    )
+    kept: dict[Any, _Replayed] = tracker.__dict__.setdefault(_STATES_ATTRIBUTE, {})
+    applied = tracker.applied_events()
+    replayed = kept.pop(settings, None)  # back only once it is whole again
+    if (
+        replayed is None
+        or replayed.domain is not self
+        or len(replayed.applied) > len(applied)
+        or any(
+            a is not b
+            for a, b in zip(replayed.applied, applied[: len(replayed.applied)], strict=True)
+        )
+    ):
+        replayed = _Replayed(self, [], tracker.init_copy())
+    for event in applied[len(replayed.applied) :]:
+        if isinstance(event, ActionExecuted):
+            replayed.step(
+                event.hide_rule_turn, omit_unset_slots, ignore_rule_only_turns, rule_only_data
+            )
+        replayed.tracker.update(event)
+        replayed.applied.append(event)
+    # the final state, of the tracker as it is now: computed, handed out, not kept
+    carried = (len(replayed.states), replayed.last_ml_action_sub_state, replayed.turn_was_hidden)
+    replayed.step(False, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+    states = _copied(replayed.states)
+    del replayed.states[carried[0] :]
+    replayed.last_ml_action_sub_state, replayed.turn_was_hidden = carried[1], carried[2]
+    kept[settings] = replayed
+    return states
+
+
 def install() -> None:
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(resolve_by_type)
+    Domain.states_for_tracker_history = states_for_tracker_history
     if not sqlalchemy.event.contains(Engine, "connect", sqlite_write_ahead_log):
         sqlalchemy.event.listen(Engine, "connect", sqlite_write_ahead_log)

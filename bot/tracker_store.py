@@ -1,0 +1,230 @@
+"""Rasa's SQL tracker store with the conversations in use kept in memory, checked against the
+database on every use. endpoints.yml names it (`type: bot.tracker_store.CachedSQLTrackerStore`);
+`make cluster` uses it on PostgreSQL.
+
+Rasa's `SQLTrackerStore` reads every event of the current session from the database on every
+message and replays them into a new tracker (json decoding, an `Event` per row, every event
+applied): a fifth of the Rasa server's busy time, and growing with the session. Here a tracker
+that this process saved is kept, and the next `retrieve` hands it back after one query that
+says whether the database still holds exactly what the tracker holds:
+
+- The key is the count and the highest id of the rows Rasa's own query for the current session
+  would load (`_event_query`). Another replica (or process) that appends to the conversation
+  changes both; so does a new session started elsewhere. A mismatch, or any doubt, reads the
+  database as Rasa does. A kept tracker is never served stale.
+- `retrieve` takes the tracker out of the cache and `save` puts it back only after the commit:
+  a turn that fails before its save leaves nothing in the cache, and the next message reads
+  the database. A tracker with events its caller added after the save (its length differs) is
+  not served either.
+- A tracker is kept only when it is what Rasa's query would load: its events are exactly the
+  session's rows (the counts add up) and none is older than the session's start. The turn that
+  starts a new session is not kept (the next message reads the new session from the database).
+- Bounded memory: at most `cache_events` events (endpoints.yml; default 50000) and
+  `cache_trackers` conversations (1000), least recently used dropped first; 0 turns it off.
+  Measured (tracemalloc, a 490-event session): 0.25 KB per event, and as much again for the
+  policies' states bot/rasa_speedups.py keeps on a tracker: about 27 MB when full.
+
+`save` is Rasa's `SQLTrackerStore.save` with one change: the query that counts the rows already
+stored (Rasa's `_additional_events`) also returns their highest id, the same key as above.
+tests/test_tracker_store.py fails when Rasa's `save`, `_retrieve` or `_event_query` change.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.exc
+import sqlalchemy.orm
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy.pool import NullPool, QueuePool
+
+logger = logging.getLogger(__name__)
+
+# (number of rows, highest id) of the current session's rows of one conversation
+Key = tuple[int, Any]
+# where a tracker notes the rows it was loaded from or saved as
+_KEY_ATTRIBUTE = "_sales_coach_rows"
+
+
+@dataclass
+class _Kept:
+    tracker: DialogueStateTracker
+    key: Key
+    size: int  # len(tracker.events) when it was saved
+
+
+class CachedSQLTrackerStore(SQLTrackerStore):
+    def __init__(
+        self, *args: Any, cache_events: int = 50000, cache_trackers: int = 1000, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite" and isinstance(self.engine.pool, NullPool):
+            # SQLAlchemy 1.4 opens and closes a connection for every session on an SQLite
+            # file (NullPool): a fifth of the server's time went to closing them. Pooled, as
+            # SQLAlchemy 2 does; a connection goes back rolled back, so each session still
+            # reads what other processes committed.
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(
+                url,
+                poolclass=QueuePool,
+                pool_size=5,
+                max_overflow=10,
+                connect_args={"check_same_thread": False},
+            )
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        self._create_indexes()
+        self.cache_events = int(cache_events)
+        self.cache_trackers = int(cache_trackers)
+        self._kept: OrderedDict[str, _Kept] = OrderedDict()
+        self._kept_events = 0
+        self.hits = self.misses = 0
+
+    # -- the cache ------------------------------------------------------------------------
+
+    def _take(self, sender_id: str) -> _Kept | None:
+        kept = self._kept.pop(sender_id, None)
+        if kept is not None:
+            self._kept_events -= kept.size
+        return kept
+
+    def _keep(self, sender_id: str, tracker: DialogueStateTracker, key: Key) -> None:
+        size = len(tracker.events)
+        if size > self.cache_events or self.cache_trackers <= 0:
+            return
+        self._kept[sender_id] = _Kept(tracker, key, size)
+        self._kept_events += size
+        while self._kept_events > self.cache_events or len(self._kept) > self.cache_trackers:
+            _, dropped = self._kept.popitem(last=False)
+            self._kept_events -= dropped.size
+
+    def _rows_key(self, session: Any, sender_id: str) -> Key:
+        """(count, highest id) of the rows Rasa's own query (`_event_query`) would load for
+        the current session: those stamped at or after the latest session start, or all.
+        Two queries on the indexes below instead of Rasa's one, which reads every row the
+        conversation ever had (its `OR ... IS NULL` defeats any index)."""
+        event = self.SQLEvent
+        start = (
+            session.query(sa.func.max(event.timestamp))
+            .filter(event.sender_id == sender_id, event.type_name == SessionStarted.type_name)
+            .scalar()
+        )
+        query = session.query(sa.func.count(event.id), sa.func.max(event.id)).filter(
+            event.sender_id == sender_id
+        )
+        if start is not None:
+            query = query.filter(event.timestamp >= start)
+        count, highest = query.one()
+        return int(count), highest
+
+    def _create_indexes(self) -> None:
+        """The indexes the queries above read (Rasa's table has one on sender_id only), as
+        DDL of their own: Rasa's table definition (its metadata) is left as it is."""
+        table = self.SQLEvent.__tablename__
+        for name, columns in (
+            ("ix_events_sender_type_time", "sender_id, type_name, timestamp"),
+            ("ix_events_sender_time", "sender_id, timestamp"),
+        ):
+            try:
+                with self.engine.begin() as connection:
+                    connection.exec_driver_sql(
+                        f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})"
+                    )
+            except sa.exc.SQLAlchemyError as error:  # e.g. another replica created it meanwhile
+                logger.warning(f"Index {name} not created: {error}")
+
+    @staticmethod
+    def _is_one_session(tracker: DialogueStateTracker) -> bool:
+        """Whether Rasa's query would load every event of the tracker: none is older than
+        the latest session start (the query's filter)."""
+        starts = [event.timestamp for event in tracker.events if isinstance(event, SessionStarted)]
+        if not starts:
+            return True
+        start = max(starts)
+        return all(event.timestamp >= start for event in tracker.events)
+
+    # -- Rasa's interface -----------------------------------------------------------------
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """Rasa's `retrieve`: the current session's tracker; the kept one if the database
+        still holds exactly its events."""
+        kept = self._take(sender_id)
+        if kept is not None:
+            with self.session_scope() as session:
+                key = self._rows_key(session, sender_id)
+            if key == kept.key and len(kept.tracker.events) == kept.size:
+                self.hits += 1
+                return kept.tracker
+        self.misses += 1
+        return await self._retrieve_session(sender_id)
+
+    async def _retrieve_session(self, sender_id: str) -> DialogueStateTracker | None:
+        """Rasa's `_retrieve(sender_id, fetch_events_from_all_sessions=False)`, noting on the
+        tracker the count and highest id of the rows it was built from."""
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+            events = [json.loads(row.data) for row in rows]
+            if self.domain and len(events) > 0:
+                logger.debug(f"Recreating tracker from sender id '{sender_id}'")
+                tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+                setattr(tracker, _KEY_ATTRIBUTE, (len(rows), max(row.id for row in rows)))
+                return tracker
+            logger.debug(
+                f"Can't retrieve tracker matching sender id '{sender_id}' from SQL storage. "
+                f"Returning `None` instead."
+            )
+            return None
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's `save`; then the tracker is kept if it is exactly the session's rows."""
+        await self.stream_events(tracker)
+        sender_id = tracker.sender_id
+        self._take(sender_id)  # whatever was kept for it is older than this
+
+        with self.session_scope() as session:
+            before = self._rows_key(session, sender_id)
+            stored, highest = before
+            # only store recent events (Rasa's `_additional_events`)
+            rows = []
+            for event in itertools.islice(tracker.events, stored, len(tracker.events)):
+                data = event.as_dict()
+                intent = data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY)
+                action = data.get("name")
+                timestamp = data.get("timestamp")
+                # noinspection PyArgumentList
+                row = self.SQLEvent(
+                    sender_id=sender_id,
+                    type_name=event.type_name,
+                    timestamp=timestamp,
+                    intent_name=intent,
+                    action_name=action,
+                    data=json.dumps(data),
+                )
+                session.add(row)
+                rows.append(row)
+            session.flush()  # the rows get their ids (after the commit, reading one reloads it)
+            if rows:
+                highest = max(row.id for row in rows)
+            session.commit()
+
+        logger.debug(f"Tracker with sender_id '{sender_id}' stored to database")
+
+        # Kept only if the database held what the tracker was loaded from (nobody else wrote
+        # since; a new conversation has no rows) and now holds exactly the tracker's events.
+        loaded = tracker.__dict__.pop(_KEY_ATTRIBUTE, None)
+        if before != (loaded if loaded is not None else (0, None)):
+            return
+        if stored + len(rows) != len(tracker.events) or not self._is_one_session(tracker):
+            return
+        key = (len(tracker.events), highest)
+        setattr(tracker, _KEY_ATTRIBUTE, key)
+        self._keep(sender_id, tracker, key)

@@ -4,8 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 MODEL := models/sales-coach.tar.gz
-# What a trained model depends on: change one and the next run or test retrains.
-TRAIN_INPUTS := config.yml domain.yml $(wildcard data/nlu/*.yml data/stories/*.yml) \
+# What a trained model depends on: change one and the next run or test retrains. The data
+# folders themselves are listed so that deleting a data file (which changes no file's time) retrains.
+TRAIN_INPUTS := config.yml domain.yml data/nlu data/stories $(wildcard data/nlu/*.yml data/stories/*.yml) \
 	bot/knowledge/terms.yml bot/language.py $(wildcard bot/nlu/*.py)
 
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
@@ -81,8 +82,8 @@ nlu-gate: setup $(MODEL)
 	@echo "== written held-out set ($(notdir tests/nlu/held_out.yml))"; \
 	$(PY) -m bot.tools.nlu_gate results/nlu --min-accuracy 0.95 --min-intent-f1 0.80; held=$$?; real=0; \
 	if [ -f $(REAL_SET) ]; then echo "== real-question set ($(REAL_SET))"; \
-	$(PY) -m bot.tools.nlu_gate results/nlu-real --languages-from $(REAL_SET) --min-accuracy 0.62 \
-		--min-language-accuracy 0.58 --min-off-topic-recall 0.72 --guard "regression guard at the \
+	$(PY) -m bot.tools.nlu_gate results/nlu-real --languages-from $(REAL_SET) --min-accuracy 0.67 \
+		--min-language-accuracy 0.62 --min-off-topic-recall 0.77 --guard "regression guard at the \
 		reached level; issue targets 0.85 overall, 0.80 per language, off-topic recall 0.90"; \
 		real=$$?; fi; \
 	exit $$((held || real))

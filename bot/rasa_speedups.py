@@ -36,26 +36,41 @@ calls `install()`. Each fix gives exactly Rasa's results, faster (tests/test_ras
    (tracker_featurizers.py deletes keys), so each call hands out fresh copies; the kept ones are
    never handed out. tests/test_rasa_speedups.py compares the states with Rasa's at every step of
    recorded conversations, and fails if Rasa's function changes.
+5. The connection to the action server. `EndpointConfig.request` opens a new aiohttp
+   `ClientSession` for every request (`async with self.session()`), so each custom action call
+   built a session and a connector and made a new TCP connection, which the action server then
+   accepted and set up: two or more per message. Here `EndpointConfig.session` hands out one
+   session per endpoint and event loop, kept open (the same headers, auth and timeout), so
+   calls reuse a kept-alive connection. Idle connections are dropped after 2 s, before the
+   action server's own keep-alive (Sanic's 5 s) closes them, so a request never goes out on a
+   connection the server is closing; a restarted action server is reached on a new connection
+   (tests/security/test_failures.py). tests/test_rasa_speedups.py fails if Rasa's `session`
+   or `request` change.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import sqlalchemy
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
+from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.constants import PREVIOUS_ACTION
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.schemas.events import EVENT_SCHEMA
+from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import Engine
 
 
@@ -243,9 +258,59 @@ def states_for_tracker_history(
     return states
 
 
+_session = EndpointConfig.session  # Rasa's own: a new ClientSession per call
+# how long an idle connection to the action server is kept; below Sanic's keep-alive (5 s)
+KEEP_ALIVE_SECONDS = 2.0
+
+
+class _Kept:
+    """What `async with endpoint.session() as session` gets: the kept session, not closed on
+    exit (Rasa closes the session it opened for each request)."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self._session
+
+    async def __aexit__(self, *_exc: Any) -> None:
+        return None
+
+
+# per event loop, per endpoint: the session (the loop's entry goes when the loop does)
+_SESSIONS: weakref.WeakKeyDictionary[Any, dict[int, tuple[EndpointConfig, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def session(self: EndpointConfig) -> Any:
+    """Drop-in for `EndpointConfig.session` inside `async with`: one session per endpoint and
+    event loop, Rasa's own settings, connections kept alive KEEP_ALIVE_SECONDS."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # not in a loop: Rasa's own
+        return _session(self)
+    sessions = _SESSIONS.setdefault(loop, {})
+    kept = sessions.get(id(self))
+    if kept is None or kept[0] is not self or kept[1].closed:
+        # Rasa's `session` (3.6.21), with a connector that drops idle connections sooner
+        auth = None
+        if self.basic_auth:
+            auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+        made = aiohttp.ClientSession(
+            headers=self.headers,
+            auth=auth,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            connector=aiohttp.TCPConnector(keepalive_timeout=KEEP_ALIVE_SECONDS),
+        )
+        kept = sessions[id(self)] = (self, made)
+    return _Kept(kept[1])
+
+
 def install() -> None:
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(resolve_by_type)
     Domain.states_for_tracker_history = states_for_tracker_history
+    EndpointConfig.session = session
     if not sqlalchemy.event.contains(Engine, "connect", sqlite_write_ahead_log):
         sqlalchemy.event.listen(Engine, "connect", sqlite_write_ahead_log)

@@ -46,6 +46,14 @@ calls `install()`. Each fix gives exactly Rasa's results, faster (tests/test_ras
    connection the server is closing; a restarted action server is reached on a new connection
    (tests/security/test_failures.py). tests/test_rasa_speedups.py fails if Rasa's `session`
    or `request` change.
+6. Running the model's graph. `DaskGraphRunner.run` hands the graph to dask's synchronous
+   scheduler twice per message (the NLU, then each prediction), and dask's bookkeeping (futures,
+   queues, dependency dicts per call) was 6% of the Rasa server's busy time under load (py-spy).
+   Here the same graph (Rasa's own minimal schema and tasks) is run in the same thread by a
+   plain depth-first walk: each node once, after the nodes it needs, with the same inputs and
+   the same exceptions (a RuntimeError becomes Rasa's GraphRunError). tests/test_rasa_speedups.py
+   compares its results with dask's on the trained model's graphs, and fails if Rasa's `run`
+   changes.
 """
 
 from __future__ import annotations
@@ -64,6 +72,8 @@ from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
+from rasa.engine.exceptions import GraphRunError
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.constants import PREVIOUS_ACTION
 from rasa.shared.core.domain import Domain, State
@@ -307,10 +317,51 @@ def session(self: EndpointConfig) -> Any:
     return _Kept(kept[1])
 
 
+_dask_run = DaskGraphRunner.run  # Rasa's own
+
+
+def run_graph(self: DaskGraphRunner, graph: dict[str, Any], targets: list[str]) -> list[Any]:
+    """What `dask.get(graph, targets)` returns for Rasa's graphs (`(node, *needed keys)` tasks;
+    inputs as `(name, value)` tuples), computed depth-first in this thread."""
+    results: dict[str, Any] = {}
+
+    def value(key: str) -> Any:
+        if key in results:
+            return results[key]
+        task = graph[key]
+        if isinstance(task, tuple) and task and callable(task[0]):
+            arguments = [value(a) if isinstance(a, str) and a in graph else a for a in task[1:]]
+            results[key] = task[0](*arguments)
+        else:  # an input: dask hands the tuple over as it is
+            results[key] = task
+        return results[key]
+
+    return [value(target) for target in targets]
+
+
+def graph_run(
+    self: DaskGraphRunner,
+    inputs: dict[str, Any] | None = None,
+    targets: list[str] | None = None,
+) -> dict[str, Any]:
+    """Drop-in for `DaskGraphRunner.run` (Rasa 3.6.21) without dask's scheduler."""
+    run_targets = targets if targets else self._graph_schema.target_names
+    minimal_schema = self._graph_schema.minimal_graph_schema(run_targets)
+    graph = self._build_dask_graph(minimal_schema)
+    if inputs:
+        self._add_inputs_to_graph(inputs, graph)
+    try:
+        # each node returns (its name, its output), so this is Rasa's `dict(dask_result)`
+        return dict(run_graph(self, graph, run_targets))
+    except RuntimeError as e:
+        raise GraphRunError("Error running runner.") from e
+
+
 def install() -> None:
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(resolve_by_type)
     Domain.states_for_tracker_history = states_for_tracker_history
     EndpointConfig.session = session
+    DaskGraphRunner.run = graph_run
     if not sqlalchemy.event.contains(Engine, "connect", sqlite_write_ahead_log):
         sqlalchemy.event.listen(Engine, "connect", sqlite_write_ahead_log)

@@ -359,3 +359,74 @@ def test_outside_an_event_loop_the_session_is_rasas_own() -> None:
     finally:
         asyncio.set_event_loop(None)
         loop.close()
+
+
+def test_rasas_graph_run_is_the_one_this_was_written_against() -> None:
+    """bot/rasa_speedups.py repeats `DaskGraphRunner.run` without dask: read the new one
+    before updating this."""
+    import hashlib
+    import inspect
+
+    from bot.rasa_speedups import _dask_run
+
+    assert (
+        hashlib.sha256(inspect.getsource(_dask_run).encode()).hexdigest()[:16] == "45f0f52f574f3aa9"
+    )
+
+
+def test_the_graph_gives_dasks_results_for_parses_and_predictions() -> None:
+    """The trained model's NLU and policy graphs, run by dask (Rasa's own) and without it."""
+    from pathlib import Path
+
+    from rasa.core.agent import Agent
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot import rasa_speedups
+
+    model = Path(__file__).resolve().parents[1] / "models" / "sales-coach.tar.gz"
+    if not model.exists():
+        pytest.skip("no trained model: run `make train`")
+    agent = Agent.load(str(model))
+    texts = ["hi", "銷售經理跟客戶經理差在哪", "区域经理要干嘛", "tell me more", "/greet", "ok"]
+
+    def outcomes(run: Any) -> list[Any]:
+        saved = DaskGraphRunner.run
+        DaskGraphRunner.run = run
+        try:
+            found = []
+            for text in texts:
+                parsed = asyncio.run(agent.parse_message(text))
+                found.append(parsed)
+                tracker = DialogueStateTracker.from_events(
+                    "s",
+                    [ActionExecuted("action_listen"), UserUttered(text, parsed["intent"])],
+                    agent.domain.slots,
+                )
+                prediction = agent.processor._predict_next_with_tracker(tracker)
+                found.append((prediction.policy_name, prediction.probabilities))
+            return found
+        finally:
+            DaskGraphRunner.run = saved
+
+    ours = outcomes(rasa_speedups.graph_run)
+    assert ours == outcomes(rasa_speedups._dask_run)
+    assert len({str(parsed) for parsed in ours[::2]}) == len(texts)  # not one answer for all
+
+
+def test_a_failing_node_raises_as_under_dask() -> None:
+    from bot.rasa_speedups import run_graph
+
+    def boom(*_: Any) -> None:
+        raise RuntimeError("node failed")
+
+    def value_error(*_: Any) -> None:
+        raise ValueError("bad input")
+
+    graph = {"input": ("input", 1), "a": (boom, "input"), "b": (value_error, "input")}
+    with pytest.raises(RuntimeError):
+        run_graph(None, graph, ["a"])
+    with pytest.raises(ValueError):
+        run_graph(None, graph, ["b"])
+    assert run_graph(None, {"x": ("x", [1]), "y": (lambda x: x, "x")}, ["y"]) == [("x", [1])]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from bot.knowledge.script import simplified_character, to_traditional
 
@@ -26,6 +27,20 @@ def script_of(text: str) -> str:
     return "zh-Hant" if traditional > simplified else "zh-Hans"
 
 
+@lru_cache(maxsize=8)
+def _term_patterns(terms: tuple[str, ...]) -> tuple[re.Pattern[str] | None, list[re.Pattern[str]]]:
+    """The terms' patterns, compiled once, longest term first; and one pattern matching any
+    of them. Taking the terms out one by one (315 terms, every message) was 3% of the Rasa
+    server's busy time, mostly in re's per-call pattern cache lookups. A message in which no
+    term occurs is left as it is without the loop: when no term matches the text, no `sub`
+    changes it, so the frame is the text, exactly as the loop would leave it."""
+    ordered = sorted(terms, key=len, reverse=True)
+    each_term = [re.compile(re.escape(term), re.IGNORECASE) for term in ordered]
+    if not ordered:
+        return None, each_term
+    return re.compile("|".join(re.escape(t) for t in ordered), re.IGNORECASE), each_term
+
+
 def detect_language(text: str, domain_terms: Iterable[str] = ()) -> str | None:
     """The language of the sentence around any domain terms; None for text with no words.
 
@@ -35,8 +50,10 @@ def detect_language(text: str, domain_terms: Iterable[str] = ()) -> str | None:
     characters as Latin words.
     """
     frame = text
-    for term in sorted(domain_terms, key=len, reverse=True):
-        frame = re.sub(re.escape(term), " ", frame, flags=re.IGNORECASE)
+    any_term, each_term = _term_patterns(tuple(domain_terms))
+    if any_term is not None and any_term.search(text):
+        for pattern in each_term:
+            frame = pattern.sub(" ", frame)
     chinese, latin = len(CJK.findall(frame)), len(LATIN_WORD.findall(frame))
     if not chinese and not latin:  # nothing but terms: judge by the terms themselves
         chinese, latin = len(CJK.findall(text)), len(LATIN_WORD.findall(text))

@@ -36,26 +36,51 @@ calls `install()`. Each fix gives exactly Rasa's results, faster (tests/test_ras
    (tracker_featurizers.py deletes keys), so each call hands out fresh copies; the kept ones are
    never handed out. tests/test_rasa_speedups.py compares the states with Rasa's at every step of
    recorded conversations, and fails if Rasa's function changes.
+5. The connection to the action server. `EndpointConfig.request` opens a new aiohttp
+   `ClientSession` for every request (`async with self.session()`), so each custom action call
+   built a session and a connector and made a new TCP connection, which the action server then
+   accepted and set up: two or more per message. Here `EndpointConfig.session` hands out one
+   session per endpoint and event loop, kept open (the same headers, auth and timeout), so
+   calls reuse a kept-alive connection. Idle connections are dropped after 2 s, before the
+   action server's own keep-alive (Sanic's 5 s) closes them, so a request never goes out on a
+   connection the server is closing; a restarted action server is reached on a new connection
+   (tests/security/test_failures.py). tests/test_rasa_speedups.py fails if Rasa's `session`
+   or `request` change.
+6. Running the model's graph. `DaskGraphRunner.run` hands the graph to dask's synchronous
+   scheduler twice per message (the NLU, then each prediction), and dask's bookkeeping (futures,
+   queues, dependency dicts per call) was 6% of the Rasa server's busy time under load (py-spy).
+   Here the same graph (Rasa's own minimal schema and tasks) is run in the same thread by a
+   plain depth-first walk: each node once, after the nodes it needs, with the same inputs and
+   the same exceptions (a RuntimeError becomes Rasa's GraphRunError). tests/test_rasa_speedups.py
+   compares its results with dask's on the trained model's graphs, and fails if Rasa's `run`
+   changes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import sqlalchemy
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
+from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
+from rasa.engine.exceptions import GraphRunError
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.constants import PREVIOUS_ACTION
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.schemas.events import EVENT_SCHEMA
+from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import Engine
 
 
@@ -243,9 +268,100 @@ def states_for_tracker_history(
     return states
 
 
+_session = EndpointConfig.session  # Rasa's own: a new ClientSession per call
+# how long an idle connection to the action server is kept; below Sanic's keep-alive (5 s)
+KEEP_ALIVE_SECONDS = 2.0
+
+
+class _Kept:
+    """What `async with endpoint.session() as session` gets: the kept session, not closed on
+    exit (Rasa closes the session it opened for each request)."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self._session
+
+    async def __aexit__(self, *_exc: Any) -> None:
+        return None
+
+
+# per event loop, per endpoint: the session (the loop's entry goes when the loop does)
+_SESSIONS: weakref.WeakKeyDictionary[Any, dict[int, tuple[EndpointConfig, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def session(self: EndpointConfig) -> Any:
+    """Drop-in for `EndpointConfig.session` inside `async with`: one session per endpoint and
+    event loop, Rasa's own settings, connections kept alive KEEP_ALIVE_SECONDS."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # not in a loop: Rasa's own
+        return _session(self)
+    sessions = _SESSIONS.setdefault(loop, {})
+    kept = sessions.get(id(self))
+    if kept is None or kept[0] is not self or kept[1].closed:
+        # Rasa's `session` (3.6.21), with a connector that drops idle connections sooner
+        auth = None
+        if self.basic_auth:
+            auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+        made = aiohttp.ClientSession(
+            headers=self.headers,
+            auth=auth,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            connector=aiohttp.TCPConnector(keepalive_timeout=KEEP_ALIVE_SECONDS),
+        )
+        kept = sessions[id(self)] = (self, made)
+    return _Kept(kept[1])
+
+
+_dask_run = DaskGraphRunner.run  # Rasa's own
+
+
+def run_graph(self: DaskGraphRunner, graph: dict[str, Any], targets: list[str]) -> list[Any]:
+    """What `dask.get(graph, targets)` returns for Rasa's graphs (`(node, *needed keys)` tasks;
+    inputs as `(name, value)` tuples), computed depth-first in this thread."""
+    results: dict[str, Any] = {}
+
+    def value(key: str) -> Any:
+        if key in results:
+            return results[key]
+        task = graph[key]
+        if isinstance(task, tuple) and task and callable(task[0]):
+            arguments = [value(a) if isinstance(a, str) and a in graph else a for a in task[1:]]
+            results[key] = task[0](*arguments)
+        else:  # an input: dask hands the tuple over as it is
+            results[key] = task
+        return results[key]
+
+    return [value(target) for target in targets]
+
+
+def graph_run(
+    self: DaskGraphRunner,
+    inputs: dict[str, Any] | None = None,
+    targets: list[str] | None = None,
+) -> dict[str, Any]:
+    """Drop-in for `DaskGraphRunner.run` (Rasa 3.6.21) without dask's scheduler."""
+    run_targets = targets if targets else self._graph_schema.target_names
+    minimal_schema = self._graph_schema.minimal_graph_schema(run_targets)
+    graph = self._build_dask_graph(minimal_schema)
+    if inputs:
+        self._add_inputs_to_graph(inputs, graph)
+    try:
+        # each node returns (its name, its output), so this is Rasa's `dict(dask_result)`
+        return dict(run_graph(self, graph, run_targets))
+    except RuntimeError as e:
+        raise GraphRunError("Error running runner.") from e
+
+
 def install() -> None:
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(resolve_by_type)
     Domain.states_for_tracker_history = states_for_tracker_history
+    EndpointConfig.session = session
+    DaskGraphRunner.run = graph_run
     if not sqlalchemy.event.contains(Engine, "connect", sqlite_write_ahead_log):
         sqlalchemy.event.listen(Engine, "connect", sqlite_write_ahead_log)

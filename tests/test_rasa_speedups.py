@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 from typing import Any
@@ -272,3 +273,160 @@ def test_rasas_states_function_is_the_one_this_was_written_against() -> None:
 
     source = inspect.getsource(_states_for_tracker_history)
     assert hashlib.sha256(source.encode()).hexdigest()[:16] == "035111ce73ac90ba"
+
+
+def test_rasas_endpoint_session_and_request_are_the_ones_this_was_written_against() -> None:
+    """bot/rasa_speedups.py repeats `session`'s settings and relies on `request` opening the
+    session with `async with` (closing it after): read the new ones before updating this."""
+    import hashlib
+    import inspect
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.rasa_speedups import _session
+
+    digests = [
+        hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16]
+        for function in (_session, EndpointConfig.request)
+    ]
+    assert digests == ["e55aa13d9d4fb4bc", "ccdb778aed8208e2"]
+
+
+async def _action_server(connections: list[object]):
+    """A local action server that answers every POST and notes each new connection."""
+    from aiohttp import web
+
+    async def webhook(request: web.Request) -> web.Response:
+        transport = request.transport
+        if transport not in connections:
+            connections.append(transport)
+        return web.json_response({"events": [], "responses": [], "got": await request.json()})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    return runner
+
+
+async def test_action_calls_reuse_one_connection_and_reach_a_restarted_server() -> None:
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot import rasa_speedups
+
+    rasa_speedups.install()
+    connections: list[object] = []
+    runner = await _action_server(connections)
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", headers={"X-A": "1"})
+    try:
+        for i in range(5):
+            result = await endpoint.request(json={"n": i}, method="post")
+            assert result["got"] == {"n": i}
+        assert len(connections) == 1  # Rasa's own opens a new session and connection each time
+        async with endpoint.session() as session:
+            assert not session.closed
+            assert session.headers["X-A"] == "1"
+        # the action server restarts on the same port: the next call gets through
+        await runner.cleanup()
+        runner = await _action_server(connections)
+        site = web.TCPSite(runner, "127.0.0.1", port)
+        await site.start()
+        assert (await endpoint.request(json={"n": 9}, method="post"))["got"] == {"n": 9}
+        assert len(connections) == 2
+    finally:
+        await runner.cleanup()
+        async with endpoint.session() as session:
+            await session.close()
+
+
+def test_outside_an_event_loop_the_session_is_rasas_own() -> None:
+    import aiohttp
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot import rasa_speedups
+
+    rasa_speedups.install()
+    loop = asyncio.new_event_loop()  # aiohttp needs one set, not running
+    asyncio.set_event_loop(loop)
+    try:
+        made = EndpointConfig("http://127.0.0.1:1/webhook").session()
+        assert isinstance(made, aiohttp.ClientSession)  # not the kept one's wrapper
+        loop.run_until_complete(made.close())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+def test_rasas_graph_run_is_the_one_this_was_written_against() -> None:
+    """bot/rasa_speedups.py repeats `DaskGraphRunner.run` without dask: read the new one
+    before updating this."""
+    import hashlib
+    import inspect
+
+    from bot.rasa_speedups import _dask_run
+
+    assert (
+        hashlib.sha256(inspect.getsource(_dask_run).encode()).hexdigest()[:16] == "45f0f52f574f3aa9"
+    )
+
+
+def test_the_graph_gives_dasks_results_for_parses_and_predictions() -> None:
+    """The trained model's NLU and policy graphs, run by dask (Rasa's own) and without it."""
+    from pathlib import Path
+
+    from rasa.core.agent import Agent
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot import rasa_speedups
+
+    model = Path(__file__).resolve().parents[1] / "models" / "sales-coach.tar.gz"
+    if not model.exists():
+        pytest.skip("no trained model: run `make train`")
+    agent = Agent.load(str(model))
+    texts = ["hi", "銷售經理跟客戶經理差在哪", "区域经理要干嘛", "tell me more", "/greet", "ok"]
+
+    def outcomes(run: Any) -> list[Any]:
+        saved = DaskGraphRunner.run
+        DaskGraphRunner.run = run
+        try:
+            found = []
+            for text in texts:
+                parsed = asyncio.run(agent.parse_message(text))
+                found.append(parsed)
+                tracker = DialogueStateTracker.from_events(
+                    "s",
+                    [ActionExecuted("action_listen"), UserUttered(text, parsed["intent"])],
+                    agent.domain.slots,
+                )
+                prediction = agent.processor._predict_next_with_tracker(tracker)
+                found.append((prediction.policy_name, prediction.probabilities))
+            return found
+        finally:
+            DaskGraphRunner.run = saved
+
+    ours = outcomes(rasa_speedups.graph_run)
+    assert ours == outcomes(rasa_speedups._dask_run)
+    assert len({str(parsed) for parsed in ours[::2]}) == len(texts)  # not one answer for all
+
+
+def test_a_failing_node_raises_as_under_dask() -> None:
+    from bot.rasa_speedups import run_graph
+
+    def boom(*_: Any) -> None:
+        raise RuntimeError("node failed")
+
+    def value_error(*_: Any) -> None:
+        raise ValueError("bad input")
+
+    graph = {"input": ("input", 1), "a": (boom, "input"), "b": (value_error, "input")}
+    with pytest.raises(RuntimeError):
+        run_graph(None, graph, ["a"])
+    with pytest.raises(ValueError):
+        run_graph(None, graph, ["b"])
+    assert run_graph(None, {"x": ("x", [1]), "y": (lambda x: x, "x")}, ["y"]) == [("x", [1])]

@@ -88,3 +88,26 @@ def test_the_idf_is_stored_and_loaded_with_the_model(tmp_path: Path) -> None:
 def test_an_unknown_weighting_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         classifier(tmp_path, weighting="bm25")
+
+
+def test_predictions_are_the_same_with_coefficients_held_column_major(tmp_path: Path) -> None:
+    """`process` holds `coef_` column-major so scipy does not copy `coef_.T` per message: the
+    probabilities are exactly those of the row-major coefficients, and no copy is made."""
+    import copy
+
+    component = classifier(tmp_path, weighting="tfidf")
+    three_intents = training_data()  # two would give a single row, contiguous either way
+    three_intents.training_examples.extend(message(f"t{i}", [5], "thanks") for i in range(6))
+    component.train(three_intents)
+    assert not component.clf.coef_.T.flags.c_contiguous  # as sklearn leaves it
+    probes = [message("a", [0, 1]), message("b", [3]), message("c", [0, 2, 4], count=2)]
+    row_major = copy.deepcopy(component.clf)
+    row_major.coef_ = np.ascontiguousarray(row_major.coef_)
+    expected = row_major.predict_proba(component._create_X(probes))
+    component.process(probes)
+    assert component.clf.coef_.T.flags.c_contiguous  # scipy uses it as it is
+    assert np.shares_memory(np.asarray(component.clf.coef_.T).ravel(), component.clf.coef_)
+    got = component.clf.predict_proba(component._create_X(probes))
+    assert np.array_equal(got, expected)  # bit for bit
+    for probe, row in zip(probes, expected, strict=True):
+        assert probe.get(INTENT)["confidence"] == pytest.approx(row.max(), abs=0)

@@ -34,6 +34,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.knowledge.script import to_simplified_wording
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 RASA = str(PROJECT_DIR / ".venv" / "bin" / "rasa")
 MODEL = PROJECT_DIR / "models" / "sales-coach.tar.gz"
@@ -82,16 +84,29 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 600) -> 
     raise TimeoutError(url)
 
 
+# Replies that mean the server did not really answer: a bench of such replies measures nothing
+# (a broken parse once "passed" the bench with quick apologies). Filled from strings.yml.
+_APOLOGY = yaml.safe_load((PROJECT_DIR / "bot/rendering/strings.yml").read_text())[
+    "service_unavailable"
+]
+NOT_AN_ANSWER = {_APOLOGY["en"], _APOLOGY["zh"], to_simplified_wording(_APOLOGY["zh"])}
+problems: dict[int, list[str]] = {}  # port -> what was wrong with its replies
+
+
 def post(port: int, sender: str, text: str) -> float:
-    """Seconds for one REST round trip."""
+    """Seconds for one REST round trip; an empty reply or an apology is noted in `problems`."""
     body = json.dumps({"sender": sender, "message": text}).encode()
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/webhooks/rest/webhook", body, {"Content-Type": "application/json"}
     )
     start = time.monotonic()
     with urllib.request.urlopen(request, timeout=120) as response:
-        json.load(response)
-    return time.monotonic() - start
+        replies = json.load(response)
+    elapsed = time.monotonic() - start
+    texts = [reply.get("text", "") for reply in replies if isinstance(reply, dict)]
+    if not replies or any(t in NOT_AN_ANSWER for t in texts):
+        problems.setdefault(port, []).append(f"{text!r} -> {texts or replies}")
+    return elapsed
 
 
 def rss_mb(pid: int) -> float:
@@ -363,6 +378,12 @@ def main(argv: list[str] | None = None) -> int:
             bots.append(start_ours(Path(tmp)))
             bots.append(start_floor(model))
             print(report(measure(bots, Path(tmp))))
+            if problems.get(bots[0].port):
+                bad = problems[bots[0].port]
+                print(f"INVALID: {len(bad)} of Sales Coach's replies were empty or an apology,")
+                print(f"so these figures measure no real answers; first: {bad[0]}")
+                return 1
+            print("every Sales Coach reply was an answer (none empty, none an apology)")
         finally:
             for bot in bots:
                 bot.stop()

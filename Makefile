@@ -15,7 +15,7 @@ export RASA_TELEMETRY_ENABLED := false
 
 WEB_VENDOR := web/vendor/versions.json
 
-.PHONY: run shell test setup web train lint validate pytest mutation nlu-gate nlu-curve stories bench report \
+.PHONY: run shell test setup web train lint validate pytest mutation nlu-gate nlu-curve stories bench parse-speed report \
 	clean cluster cluster-stop soak bench-cluster
 
 ## make run: set up if needed, train if data changed, start everything, print where to chat
@@ -102,6 +102,10 @@ stories: setup $(MODEL)
 
 bench: setup $(MODEL)
 	$(PY) -m bot.tools.bench
+
+## the NLU alone, in process: parse p50/p90/p99 on both evaluation sets and peak memory
+parse-speed: setup $(MODEL)
+	$(PY) -m bot.tools.parse_speed
 
 ## the trainers' report from the tracker store of endpoints.yml: results/report.html
 report: setup

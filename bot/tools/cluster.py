@@ -817,10 +817,12 @@ def start(settings: Settings) -> None:
     env = server_env(settings, values)
     pids = replica_pids(settings)
     started: list[tuple[int, subprocess.Popen]] = []
+    action_servers: dict[int, subprocess.Popen] = {}
     for index in range(settings.replicas):
         actions_pid_file = settings.run_dir / f"actions-{index}.pid"
         if not alive(read_pid(actions_pid_file), f"--port {settings.action_port(index)}"):
-            actions_pid_file.write_text(f"{start_actions(settings, index, env).pid}\n")
+            action_servers[index] = start_actions(settings, index, env)
+            actions_pid_file.write_text(f"{action_servers[index].pid}\n")
         pid = pids[index] if index < len(pids) else None
         if alive(pid, replica_marker(settings, index)):
             continue
@@ -836,8 +838,9 @@ def start(settings: Settings) -> None:
     for index in range(settings.replicas):
         wait_for(
             lambda i=index: http_ok(f"http://{LOOPBACK}:{settings.action_port(i)}/health"),
-            f"action server {index}",
+            f"action server {index} (log: {settings.log_dir / f'actions-{index}.log'})",
             120,
+            action_servers.get(index),  # one that died (a port taken, say) is reported at once
         )
 
     start_nginx(settings)

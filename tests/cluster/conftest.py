@@ -14,6 +14,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive free ports: replica and action server i listen on
+    base + i, and a single free port's neighbour may be some connection's ephemeral port."""
+    while True:
+        base = free_port()
+        sockets = [socket.socket() for _ in range(count)]
+        try:
+            for offset, sock in enumerate(sockets):
+                sock.bind(("127.0.0.1", base + offset))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> cluster.Settings:
     """Two replicas on fixed test ports, run folder in the test's temporary directory."""

@@ -17,7 +17,7 @@ import pytest
 
 from bot.tools import cluster
 
-from .conftest import free_port
+from .conftest import free_port, free_ports
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +30,8 @@ def running() -> Iterator[cluster.Settings]:
             "CLUSTER_MODEL": os.environ.get("CLUSTER_MODEL", str(cluster.MODEL)),
             "REPLICAS": "2",
             "RASA_PORT": str(free_port()),
-            "REPLICA_PORT": str(free_port()),
-            "CLUSTER_ACTIONS_PORT": str(free_port()),
+            "REPLICA_PORT": str(free_ports(2)),
+            "CLUSTER_ACTIONS_PORT": str(free_ports(2)),
             "POSTGRES_PORT": str(free_port()),
             "REDIS_PORT": str(free_port()),
         }

@@ -48,8 +48,10 @@ def stores() -> Iterator[cluster.Settings]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def tracker_store(settings: cluster.Settings) -> SQLTrackerStore:
-    return SQLTrackerStore(
+def tracker_store(
+    settings: cluster.Settings, store_class: type[SQLTrackerStore] = SQLTrackerStore
+) -> SQLTrackerStore:
+    return store_class(
         domain=Domain.empty(),
         dialect="postgresql",
         host="127.0.0.1",
@@ -65,16 +67,8 @@ def test_replicas_sharing_postgresql_never_serve_a_stale_tracker(stores: cluster
     sees the other's turns, and the stored conversation has every turn once, in order."""
     from bot.tracker_store import CachedSQLTrackerStore
 
-    def replica() -> CachedSQLTrackerStore:
-        return CachedSQLTrackerStore(
-            domain=Domain.empty(),
-            dialect="postgresql",
-            host="127.0.0.1",
-            port=stores.postgres_port,
-            db=cluster.DB_NAME,
-            username=cluster.DB_USER,
-            password=cluster.passwords(stores)["SALES_COACH_DB_PASSWORD"],
-        )
+    def replica() -> SQLTrackerStore:
+        return tracker_store(stores, CachedSQLTrackerStore)
 
     async def conversation() -> list[str]:
         replicas = [replica(), replica()]

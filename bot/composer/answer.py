@@ -112,27 +112,36 @@ def _notice(kind: str, language: str, title: str, notice: str, answer_id: str) -
     )
 
 
+def _topic_entries_answer(
+    kind: str,
+    kb: KnowledgeBase,
+    topic: Topic | None,
+    language: str,
+    entry_ids: tuple[str, ...],
+    missing: str,
+    lead: list[dict] | None = None,
+) -> Answer:
+    """The topic's entries of one kind (`why`, `concrete`), or the notice that it has none."""
+    title = text(f"{kind}_title", language)
+    answer_id = f"{kind}.{topic.id}" if topic else kind
+    if topic is None or not entry_ids:
+        return _notice(kind, language, title, text(missing, language), answer_id)
+    entries = kb.entries_of(entry_ids)
+    blocks = (lead or []) + entry_blocks(entries, language)
+    return make_answer(kind, language, title, blocks, entries, answer_id)
+
+
 def why_answer(kb: KnowledgeBase, topic: Topic | None, language: str) -> Answer:
     """The reasons the article gives for the current topic, or plainly that it gives none."""
-    title = text("why_title", language)
-    answer_id = f"why.{topic.id}" if topic else "why"
-    if topic is None or not topic.why:
-        return _notice("why", language, title, text("no_why", language), answer_id)
-    entries = kb.entries_of(topic.why)
-    return make_answer("why", language, title, entry_blocks(entries, language), entries, answer_id)
+    reasons = topic.why if topic else ()
+    return _topic_entries_answer("why", kb, topic, language, reasons, "no_why")
 
 
 def example_answer(kb: KnowledgeBase, topic: Topic | None, language: str) -> Answer:
     """The article has no worked examples: say so, then give its most concrete points."""
-    title = text("example_title", language)
-    answer_id = f"example.{topic.id}" if topic else "example"
-    if topic is None or not topic.concrete:
-        return _notice("example", language, title, text("no_example", language), answer_id)
-    entries = kb.entries_of(topic.concrete)
-    blocks = [{"type": "paragraph", "text": text("no_worked_example", language)}]
-    return make_answer(
-        "example", language, title, blocks + entry_blocks(entries, language), entries, answer_id
-    )
+    concrete = topic.concrete if topic else ()
+    lead = [{"type": "paragraph", "text": text("no_worked_example", language)}]
+    return _topic_entries_answer("example", kb, topic, language, concrete, "no_example", lead)
 
 
 def _cell(kb: KnowledgeBase, role: str, aspect: str, language: str) -> tuple[str, list[Entry]]:

@@ -212,6 +212,18 @@ def _require(condition: bool, path: Path, where: str, problem: str) -> None:
         raise KnowledgeBaseError(f"{path}: {where}: {problem}")
 
 
+def _string_list(raw: dict, key: str, path: Path, where: str, what: str) -> list[str]:
+    """raw[key] (default empty), which must be a list of strings."""
+    value = raw.get(key, [])
+    _require(
+        isinstance(value, list) and all(isinstance(item, str) for item in value),
+        path,
+        where,
+        f"`{key}` must be a list of {what}",
+    )
+    return value
+
+
 def _bilingual(value: Any) -> bool:
     return (
         isinstance(value, dict)
@@ -335,13 +347,7 @@ def _load_topics(
             for key in ("why", "concrete")
         )
         # How many buttons a channel shows is the channel's business (bot/rendering/slack.py).
-        offers = raw.get("offers", [])
-        _require(
-            isinstance(offers, list) and all(isinstance(o, str) for o in offers),
-            path,
-            where,
-            "`offers` must be a list of intents",
-        )
+        offers = _string_list(raw, "offers", path, where, "intents")
         answers_for = raw.get("competencies", [])
         _require(isinstance(answers_for, list), path, where, "`competencies` must be a list")
         unknown = [c for c in answers_for if c not in competencies]
@@ -351,13 +357,7 @@ def _load_topics(
             where,
             f"`competencies` names value(s) {unknown} that terms.yml `competency` does not list",
         )
-        flows = raw.get("flows", [])
-        _require(
-            isinstance(flows, list) and all(isinstance(f, str) for f in flows),
-            path,
-            where,
-            "`flows` must be a list of form names",
-        )
+        flows = _string_list(raw, "flows", path, where, "form names")
         topics[topic_id] = Topic(
             topic_id,
             raw["intent"],

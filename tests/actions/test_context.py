@@ -7,6 +7,16 @@ def run(dispatcher, tracker) -> list:
     return ActionAnswerInContext().run(dispatcher, tracker, {})
 
 
+PAIR = ["sales_manager", "account_manager"]
+
+
+def after_comparison(aspect: str | None = None) -> dict:
+    """The slots right after the sales manager / account manager table (or one aspect of it)."""
+    answer_id = "comparison.sales_manager+account_manager" + (f".{aspect}" if aspect else "")
+    last = {"id": answer_id, "kind": "comparison", "roles": PAIR, "aspect": aspect}
+    return {"language": "en", "roles": PAIR, "last_answer": last}
+
+
 def test_tell_me_more_gives_the_rest_of_the_topic(dispatcher, make_tracker) -> None:
     events = run(
         dispatcher, make_tracker("ask_more", slots={"language": "en", "topic": "follow_up"})
@@ -52,16 +62,7 @@ def test_what_about_after_a_comparison_swaps_in_the_new_role(dispatcher, make_tr
     tracker = make_tracker(
         "what_about",
         [{"entity": "role", "value": "regional_manager"}],
-        {
-            "language": "en",
-            "roles": ["sales_manager", "account_manager"],
-            "last_answer": {
-                "id": "comparison.sales_manager+account_manager",
-                "kind": "comparison",
-                "roles": ["sales_manager", "account_manager"],
-                "aspect": None,
-            },
-        },
+        after_comparison(),
     )
     events = run(dispatcher, tracker)
     assert events[0] == SlotSet("roles", ["sales_manager", "regional_manager"])
@@ -128,19 +129,7 @@ def test_more_after_one_aspect_gives_the_whole_role_card(dispatcher, make_tracke
 def test_more_after_one_aspect_of_a_comparison_gives_the_whole_table(
     dispatcher, make_tracker
 ) -> None:
-    tracker = make_tracker(
-        "ask_more",
-        slots={
-            "language": "en",
-            "roles": ["sales_manager", "account_manager"],
-            "last_answer": {
-                "id": "comparison.sales_manager+account_manager.scope",
-                "kind": "comparison",
-                "roles": ["sales_manager", "account_manager"],
-                "aspect": "scope",
-            },
-        },
-    )
+    tracker = make_tracker("ask_more", slots=after_comparison("scope"))
     events = run(dispatcher, tracker)
     assert events[0]["value"]["id"] == "comparison.sales_manager+account_manager"
     table = dispatcher.messages[0]["custom"]["sales_coach"]["blocks"][0]
@@ -158,15 +147,7 @@ def test_what_about_a_role_already_compared_keeps_the_pair(dispatcher, make_trac
     tracker = make_tracker(
         "what_about",
         [{"entity": "role", "value": "sales_manager"}],
-        {
-            "language": "en",
-            "roles": ["sales_manager", "account_manager"],
-            "last_answer": {
-                "id": "comparison.sales_manager+account_manager",
-                "kind": "comparison",
-                "roles": ["sales_manager", "account_manager"],
-            },
-        },
+        after_comparison(),
     )
     events = run(dispatcher, tracker)
     assert events[0] == SlotSet("roles", ["sales_manager", "account_manager"])

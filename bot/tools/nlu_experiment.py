@@ -447,10 +447,11 @@ ENCODER_VARIANTS = [
 # --- cascade: the USE model for every message, a stronger e5 model only when it is unsure ---
 
 CASCADE_FIRST = replace(TFIDF, name="use (config.yml)")
-# Second stages: e5 in place of USE, or e5 joined to USE (both x 3).
+# Second stages: e5 in place of USE (scale 3 or 8), or e5 joined to USE (both x 3).
 CASCADE_SECOND = [
     replace(TFIDF, name="e5", encoder="e5"),
     replace(TFIDF, name="use+e5", encoder="use+e5"),
+    replace(TFIDF, name="e5 x8", encoder="e5", scale=8.0),
 ]
 CASCADE_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 CASCADE_MODES = ("replace", "average")

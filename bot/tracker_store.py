@@ -33,15 +33,12 @@ tests/test_tracker_store.py fails when Rasa's `save`, `_retrieve` or `_event_que
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.exc
@@ -54,7 +51,6 @@ from sqlalchemy.pool import NullPool, QueuePool
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
 # (number of rows, highest id) of the current session's rows of one conversation
 Key = tuple[int, Any]
 # where a tracker notes the rows it was loaded from or saved as
@@ -70,20 +66,9 @@ class _Kept:
 
 class CachedSQLTrackerStore(SQLTrackerStore):
     def __init__(
-        self,
-        *args: Any,
-        cache_events: int = 50000,
-        cache_trackers: int = 1000,
-        sql_thread: bool = True,
-        **kwargs: Any,
+        self, *args: Any, cache_events: int = 50000, cache_trackers: int = 1000, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        # one thread: its queries and commits never wait for each other's locks
-        self._sql = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracker-sql")
-            if sql_thread
-            else None
-        )
         if self.engine.dialect.name == "sqlite" and isinstance(self.engine.pool, NullPool):
             # SQLAlchemy 1.4 opens and closes a connection for every session on an SQLite
             # file (NullPool): a fifth of the server's time went to closing them. Pooled, as
@@ -171,49 +156,35 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     # -- Rasa's interface -----------------------------------------------------------------
 
-    async def _in_thread(self, function: Callable[..., T], *args: Any) -> T:
-        """`function(*args)` in the store's SQL thread: the event loop serves other
-        conversations meanwhile (sqlite3 and the database drivers wait without the GIL)."""
-        if self._sql is None:
-            return function(*args)
-        return await asyncio.get_running_loop().run_in_executor(self._sql, function, *args)
-
-    def _current_key(self, sender_id: str) -> Key:
-        with self.session_scope() as session:
-            return self._rows_key(session, sender_id)
-
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """Rasa's `retrieve`: the current session's tracker; the kept one if the database
         still holds exactly its events."""
         kept = self._take(sender_id)
         if kept is not None:
-            key = await self._in_thread(self._current_key, sender_id)
+            with self.session_scope() as session:
+                key = self._rows_key(session, sender_id)
             if key == kept.key and len(kept.tracker.events) == kept.size:
                 self.hits += 1
                 return kept.tracker
         self.misses += 1
         return await self._retrieve_session(sender_id)
 
-    def _session_rows(self, sender_id: str) -> list[tuple[int, str]]:
-        with self.session_scope() as session:
-            query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
-            return [(row.id, row.data) for row in query.all()]
-
     async def _retrieve_session(self, sender_id: str) -> DialogueStateTracker | None:
         """Rasa's `_retrieve(sender_id, fetch_events_from_all_sessions=False)`, noting on the
         tracker the count and highest id of the rows it was built from."""
-        rows = await self._in_thread(self._session_rows, sender_id)
-        events = [json.loads(data) for _, data in rows]
-        if self.domain and len(events) > 0:
-            logger.debug(f"Recreating tracker from sender id '{sender_id}'")
-            tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
-            setattr(tracker, _KEY_ATTRIBUTE, (len(rows), max(row_id for row_id, _ in rows)))
-            return tracker
-        logger.debug(
-            f"Can't retrieve tracker matching sender id '{sender_id}' from SQL storage. "
-            f"Returning `None` instead."
-        )
-        return None
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+            events = [json.loads(row.data) for row in rows]
+            if self.domain and len(events) > 0:
+                logger.debug(f"Recreating tracker from sender id '{sender_id}'")
+                tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+                setattr(tracker, _KEY_ATTRIBUTE, (len(rows), max(row.id for row in rows)))
+                return tracker
+            logger.debug(
+                f"Can't retrieve tracker matching sender id '{sender_id}' from SQL storage. "
+                f"Returning `None` instead."
+            )
+            return None
 
     @staticmethod
     def _row(sender_id: str, event: Event) -> dict[str, Any]:
@@ -228,9 +199,12 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             "data": json.dumps(data),
         }
 
-    def _write(self, tracker: DialogueStateTracker) -> tuple[Key, int, Any]:
-        """The SQL part of Rasa's `save`: (the rows' key before, rows written, highest id)."""
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's `save`; then the tracker is kept if it is exactly the session's rows."""
+        await self.stream_events(tracker)
         sender_id = tracker.sender_id
+        self._take(sender_id)  # whatever was kept for it is older than this
+
         with self.session_scope() as session:
             before = self._rows_key(session, sender_id)
             stored, highest = before
@@ -248,16 +222,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                     .scalar()
                 )
             session.commit()
-        return before, len(rows), highest
 
-    async def save(self, tracker: DialogueStateTracker) -> None:
-        """Rasa's `save`; then the tracker is kept if it is exactly the session's rows."""
-        await self.stream_events(tracker)
-        sender_id = tracker.sender_id
-        self._take(sender_id)  # whatever was kept for it is older than this
-        # Rasa's lock store holds the conversation until its turn is saved: nothing else
-        # touches this tracker while the thread reads it
-        before, written, highest = await self._in_thread(self._write, tracker)
         logger.debug(f"Tracker with sender_id '{sender_id}' stored to database")
 
         # Kept only if the database held what the tracker was loaded from (nobody else wrote
@@ -265,7 +230,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         loaded = tracker.__dict__.pop(_KEY_ATTRIBUTE, None)
         if before != (loaded if loaded is not None else (0, None)):
             return
-        if before[0] + written != len(tracker.events) or not self._is_one_session(tracker):
+        if stored + len(rows) != len(tracker.events) or not self._is_one_session(tracker):
             return
         key = (len(tracker.events), highest)
         setattr(tracker, _KEY_ATTRIBUTE, key)

@@ -430,3 +430,110 @@ def test_a_failing_node_raises_as_under_dask() -> None:
     with pytest.raises(ValueError):
         run_graph(None, graph, ["b"])
     assert run_graph(None, {"x": ("x", [1]), "y": (lambda x: x, "x")}, ["y"]) == [("x", [1])]
+
+
+@pytest.fixture(scope="module")
+def trained_rule_policy() -> Any:
+    """The trained model's RulePolicy and domain."""
+    from pathlib import Path
+
+    from rasa.core.agent import Agent
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    model = Path(__file__).resolve().parents[1] / "models" / "sales-coach.tar.gz"
+    if not model.exists():
+        pytest.skip("no trained model: run `make train`")
+    agent = Agent.load(str(model))
+    nodes = agent.processor.graph_runner._instantiated_nodes.values()
+    (policy,) = [n._component for n in nodes if isinstance(n._component, RulePolicy)]
+    return policy, agent.domain
+
+
+def _same_rules_and_predictions(policy: Any, domain: Any, tracker: Any) -> int:
+    """Ours and Rasa's possible keys (as ordered sets) for both lookups, and the prediction."""
+    from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH
+
+    from bot import rasa_speedups
+
+    compared = 0
+    for use_text in (True, False):
+        states = policy._prediction_states(
+            tracker, domain, use_text, rule_only_data=policy._get_rule_only_data()
+        )
+        for lookup in (policy.lookup[RULES], policy.lookup[RULES_FOR_LOOP_UNHAPPY_PATH]):
+            ours = rasa_speedups.get_possible_keys(policy, lookup, states)
+            rasas = rasa_speedups._get_possible_keys(policy, lookup, states)
+            assert list(ours) == list(rasas)  # the same order: max() picks among equals by it
+            compared += bool(rasas)
+    saved = type(policy)._get_possible_keys
+    try:
+        type(policy)._get_possible_keys = rasa_speedups.get_possible_keys
+        ours = policy.predict_action_probabilities(tracker, domain)
+        type(policy)._get_possible_keys = rasa_speedups._get_possible_keys
+        rasas = policy.predict_action_probabilities(tracker, domain)
+    finally:
+        type(policy)._get_possible_keys = saved
+    assert (ours.probabilities, ours.events, ours.is_end_to_end_prediction) == (
+        rasas.probabilities,
+        rasas.events,
+        rasas.is_end_to_end_prediction,
+    )
+    return compared
+
+
+def test_rule_matching_is_rasas_at_every_step_of_every_story(
+    story_trackers, trained_rule_policy
+) -> None:
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    policy, domain = trained_rule_policy
+    _, trackers = story_trackers
+    matched = steps = 0
+    for story in trackers:
+        tracker = DialogueStateTracker(story.sender_id, domain.slots)
+        for event in story.events:
+            tracker.update(event)
+            if isinstance(event, (ActionExecuted, UserUttered)):
+                matched += _same_rules_and_predictions(policy, domain, tracker)
+                steps += 1
+    assert steps > 1000
+    assert matched > 300  # steps where some rule applied
+
+
+def test_rule_matching_is_rasas_at_every_step_of_a_recorded_conversation(
+    trained_rule_policy,
+) -> None:
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    policy, domain = trained_rule_policy
+    recorded = json.loads(
+        (PROJECT_DIR / "tests" / "fixtures" / "recorded_conversation.json").read_text()
+    )
+    tracker = DialogueStateTracker("rep", domain.slots)
+    matched = 0
+    for event in deserialise_events(recorded):
+        tracker.update(event)
+        matched += _same_rules_and_predictions(policy, domain, tracker)
+    assert matched > 100
+
+
+def test_rasas_rule_matching_is_the_one_this_was_written_against() -> None:
+    """bot/rasa_speedups.py indexes rules by what `_does_rule_match_state` and
+    `_is_rule_applicable` require, and repeats `_get_possible_keys`' loop: read the new ones
+    before updating this."""
+    import hashlib
+    import inspect
+
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    from bot.rasa_speedups import _get_possible_keys
+
+    sources = "".join(
+        inspect.getsource(f)
+        for f in (
+            _get_possible_keys,
+            RulePolicy._is_rule_applicable,
+            RulePolicy._does_rule_match_state,
+        )
+    )
+    assert hashlib.sha256(sources.encode()).hexdigest()[:16] == "6e091b30db788de1"

@@ -269,3 +269,36 @@ def test_its_count_of_stored_events_is_rasas(tmp_path, domain) -> None:
     with ours.engine.connect() as connection:
         names = {row[1] for row in connection.exec_driver_sql("PRAGMA index_list(events)")}
     assert {"ix_events_sender_type_time", "ix_events_sender_time"} <= names
+
+
+def test_its_rows_are_the_ones_rasas_save_writes(tmp_path, domain) -> None:
+    """The same turns saved by Rasa's store and by ours, each in its own SQLite file: the
+    same rows, column for column (ids included), and the tracker still served from memory."""
+    ours = CachedSQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "ours.db"))
+    rasa = SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "rasa.db"))
+    tracker = DialogueStateTracker("rep", domain.slots)
+
+    def rows(store: SQLTrackerStore) -> list[tuple]:
+        with store.engine.connect() as connection:
+            return [
+                tuple(row)
+                for row in connection.exec_driver_sql(
+                    "SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data"
+                    " FROM events ORDER BY id"
+                )
+            ]
+
+    async def conversation() -> None:
+        for events in [session_start() + turn("hi", "greet"), turn("q", "ask_drive", "zh-Hant")]:
+            for event in events:
+                tracker.update(event)
+            await rasa.save(tracker)
+            await ours.save(tracker)
+            assert rows(ours) == rows(rasa)
+        await ours.save(tracker)  # nothing new: nothing written
+        assert rows(ours) == rows(rasa)
+        assert len(rows(ours)) == len(tracker.events)
+        assert await ours.retrieve("rep") is tracker  # its key is the rows' highest id
+        assert ours.hits == 1
+
+    run(conversation())

@@ -177,3 +177,13 @@ def test_a_new_session_loads_alone_and_carries_each_slot_once(served) -> None:
     names = [e.key for e in events[start:listen] if isinstance(e, SlotSet)]
     assert len(names) == len(set(names)) and "language_preference" in names and "topic" in names
     assert len(current.events) < 30
+
+
+def test_the_health_route_probes_the_projects_conversation_store(served) -> None:
+    servers, _ = served
+    with urllib.request.urlopen(f"{servers.base}/webhooks/rest/", timeout=30) as response:
+        assert response.status == 200
+        assert json.loads(response.read()) == {
+            "status": "ok",
+            "tracker_store": "CachedSQLTrackerStore",
+        }

@@ -11,7 +11,9 @@
 - **Malformed bodies are 400**: a body that is not a JSON object, a sender that is not a short
   id, a message that is not text (or holds a lone surrogate, which nothing downstream can
   encode).
-- The health route answers 503 while no model is loaded.
+- The health route (``GET /webhooks/rest/``) answers 503 while no model is loaded, and while
+  the conversation store fails (bot/store_health.py): Rasa alone would keep answering from an
+  empty in-memory conversation.
 
 Configured in credentials.yml as ``bot.channels.rest.SalesCoachRestInput:`` instead of ``rest:``.
 """
@@ -34,6 +36,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.guard import guard
 from bot.report.channel import TOKEN_ENV, authorized
+from bot.store_health import MONITOR
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +123,13 @@ class SalesCoachRestInput(RestInput):
             agent = getattr(request.app.ctx, "agent", None)
             if agent is None or not agent.is_ready():
                 return response.json({"status": "no model loaded"}, status=503)
-            return response.json({"status": "ok"})
+            tracker_store = getattr(agent, "tracker_store", None)
+            if tracker_store is None:
+                return response.json({"status": "ok"})
+            report = await MONITOR.check(tracker_store)
+            # the details (hosts, errors) go to the log, not to whoever asks
+            public = {key: report[key] for key in ("status", "tracker_store")}
+            return response.json(public, status=200 if report["status"] == "ok" else 503)
 
         @bp.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
@@ -142,5 +151,12 @@ class SalesCoachRestInput(RestInput):
                 )
             )
             return response.json(collector.messages)
+
+        @bp.listener("after_server_start")
+        async def watch_the_store(app: Any, _loop: Any) -> None:
+            # the agent (and Rasa's fail-safe store wrapper) is loaded before the server starts
+            agent = getattr(app.ctx, "agent", None)
+            if agent is not None and getattr(agent, "tracker_store", None) is not None:
+                MONITOR.watch(agent.tracker_store)
 
         return bp

@@ -17,7 +17,7 @@ with an error line, so a replica that lost its database never answers from an em
 Settings (environment, all optional): REPLICAS (2), RASA_PORT (5005, nginx), REPLICA_PORT (5006:
 replica i listens on REPLICA_PORT+i), CLUSTER_ACTIONS_PORT (5056, likewise), POSTGRES_PORT (5433),
 REDIS_PORT (6380), CLUSTER_RUN_DIR (run/cluster), CLUSTER_MODEL (models/sales-coach.tar.gz),
-CORS_ORIGINS, CLUSTER_HEALTH_PATH (/health with the health channel, else /),
+CORS_ORIGINS, CLUSTER_HEALTH_PATH (/webhooks/rest/ with the project's REST channel, else /),
 TICKET_LOCK_LIFETIME (Rasa's, 60 s: how long a dead replica's lock on a conversation lasts),
 SALES_COACH_DB_PASSWORD and SALES_COACH_REDIS_PASSWORD (generated into the run folder, mode 0600,
 when unset), SALES_COACH_API_TOKEN (enables Rasa's HTTP API with that token; off without it).
@@ -697,17 +697,18 @@ def store_problems(settings: Settings, values: Mapping[str, str]) -> list[str]:
     return problems
 
 
-# The project's health channel (bot/serving/health.py): 503 when the replica's own tracker store
-# fails a write probe or fell back to memory. Without it, `/` only says the model is loaded.
-HEALTH_CHANNEL = "bot.serving.health.HealthInput"
+# The project's REST channel answers its health route with 503 when the replica's own tracker
+# store fails (bot/store_health.py). Without it, Rasa's `/` only says the server is up.
+REST_CHANNEL = "bot.channels.rest.SalesCoachRestInput"
+REST_HEALTH_PATH = "/webhooks/rest/"
 
 
 def health_path(settings: Settings) -> str:
-    """The route each replica's health is read from: CLUSTER_HEALTH_PATH, else `/health` when
-    the health channel is configured, else `/`."""
+    """The route each replica's health is read from: CLUSTER_HEALTH_PATH, else the REST
+    channel's health route when that channel is configured, else `/`."""
     if settings.environ.get("CLUSTER_HEALTH_PATH"):
         return settings.environ["CLUSTER_HEALTH_PATH"]
-    return "/health" if HEALTH_CHANNEL in credentials(dict(settings.environ)) else "/"
+    return REST_HEALTH_PATH if REST_CHANNEL in credentials(dict(settings.environ)) else "/"
 
 
 def replica_healthy(settings: Settings, index: int, timeout: float = 3) -> bool | None:

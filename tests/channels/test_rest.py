@@ -12,10 +12,14 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from rasa.core.channels.channel import UserMessage, register
+from rasa.core.tracker_store import FailSafeTrackerStore
+from rasa.shared.core.domain import Domain
 from sanic import Sanic
 
 from bot.channels.guard import GuardInput
 from bot.channels.rest import SalesCoachRestInput
+from bot.tracker_store import CachedSQLTrackerStore
+from tests.test_store_health import lose_the_database
 
 from .fake_slack import serve_sanic
 
@@ -60,6 +64,22 @@ async def test_the_health_check_fails_while_no_model_is_loaded(served) -> None:
     assert await call(f"{base}/webhooks/rest/") == (200, {"status": "ok"})
     agent.ready = False  # what DELETE /model left behind: "alive", answering nothing
     assert (await call(f"{base}/webhooks/rest/"))[0] == 503
+
+
+async def test_the_health_check_fails_while_the_conversation_store_fails(served, tmp_path) -> None:
+    base, agent = served
+    store = CachedSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"))
+    agent.tracker_store = FailSafeTrackerStore(store)
+    assert await call(f"{base}/webhooks/rest/") == (
+        200,
+        {"status": "ok", "tracker_store": "CachedSQLTrackerStore"},
+    )
+    lose_the_database(store, tmp_path)
+    # failing, and the error (paths, hosts) stays in the log
+    assert await call(f"{base}/webhooks/rest/") == (
+        503,
+        {"status": "failing", "tracker_store": "CachedSQLTrackerStore"},
+    )
 
 
 @pytest.mark.parametrize(

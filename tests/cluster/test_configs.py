@@ -141,14 +141,15 @@ def test_which_replicas_nginx_skips(
     assert cluster.replicas_down(strikes, down, stores_ok) == expected
 
 
-def test_the_watcher_reads_the_health_channel_when_it_is_configured(
+def test_the_watcher_reads_the_rest_channels_health_route_when_it_is_configured(
     settings: cluster.Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(cluster, "credentials", lambda environ: {"rest": None})
     assert cluster.health_path(settings) == "/"
     monkeypatch.setattr(
-        cluster, "credentials", lambda environ: {"rest": None, cluster.HEALTH_CHANNEL: None}
+        cluster, "credentials", lambda environ: {"bot.channels.rest.SalesCoachRestInput": None}
     )
-    assert cluster.health_path(settings) == "/health"
+    assert cluster.health_path(settings) == "/webhooks/rest/"
+    assert "bot.channels.rest.SalesCoachRestInput" in cluster.credentials({})
     explicit = cluster.Settings.from_env({"CLUSTER_HEALTH_PATH": "/ready"})
     assert cluster.health_path(explicit) == "/ready"

@@ -19,6 +19,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.store_health import TrackerStoreMonitor
 from bot.tools import cluster
 
 from .conftest import free_port
@@ -146,11 +147,11 @@ def test_a_dead_database_fails_the_health_check_with_an_error_line(
 def test_the_replicas_own_health_check_fails_without_postgresql(
     stores: cluster.Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The health channel of `make run` (bot/serving/health.py, SQLite there) on PostgreSQL."""
-    health = pytest.importorskip("bot.serving.health")
+    """The replicas' health check (bot/store_health.py, read through the REST channel's health
+    route) on PostgreSQL."""
     values = cluster.passwords(stores)
     store = FailSafeTrackerStore(tracker_store(stores))
-    monitor = health.TrackerStoreMonitor()
+    monitor = TrackerStoreMonitor()
     monitor.watch(store)
     assert asyncio.run(monitor.check(store))["status"] == "ok"
 

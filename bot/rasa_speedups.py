@@ -83,6 +83,8 @@ from rasa.shared.utils.schemas.events import EVENT_SCHEMA
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import Engine
 
+from bot import action_request
+
 
 def _compiled(schema: dict[str, Any]) -> Any:
     cls = validator_for(schema)
@@ -363,5 +365,6 @@ def install() -> None:
     Domain.states_for_tracker_history = states_for_tracker_history
     EndpointConfig.session = session
     DaskGraphRunner.run = graph_run
+    action_request.install()  # the action server's request without the whole session
     if not sqlalchemy.event.contains(Engine, "connect", sqlite_write_ahead_log):
         sqlalchemy.event.listen(Engine, "connect", sqlite_write_ahead_log)

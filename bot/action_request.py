@@ -1,0 +1,94 @@
+"""The request to the action server, bounded: it no longer carries the whole session.
+
+`RemoteAction._action_call_format` (Rasa 3.6.21) sends `tracker.current_state(EventVerbosity.ALL)`:
+every event of the session, for every custom action call. At the end of a 50-message session
+that was about 300 KB of JSON built by the Rasa server and decoded by the action server for
+each call, so every message cost more than the one before it.
+
+What the actions read (actions/*.py, rasa-sdk) is the slots, the latest message, the active loop
+(all sent as before, computed from the whole tracker) and, from the events:
+- the latest user message (its metadata, its input channel; rasa-sdk),
+- the slot candidates at the end of the events (rasa-sdk's `slots_to_validate`, for forms),
+- the action the bot ran before the latest user message (actions/clarify.py),
+- the answer whose 👍/👎 was clicked, found by the reference in the click's metadata
+  (actions/feedback.py); it may be far back in the session.
+So the request carries the events of the last USER_TURNS user turns and, for a click on an
+older answer, that answer's bot event in front of them. Everything else is Rasa's own.
+tests/test_action_request.py runs the actions on both requests at every step of recorded
+conversations and fails if Rasa's replaced function changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rasa
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, Event, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+
+# The current turn and the one before it: actions/clarify.py looks at what the bot did in reply
+# to the previous message.
+USER_TURNS = 2
+# The answer reference a 👍/👎 click carries in its metadata (bot/channels/guard.py,
+# actions/common.py).
+ANSWER_REF = "answer_ref"
+
+_action_call_format = RemoteAction._action_call_format  # Rasa's own
+
+
+def answer_ref(event: Event) -> str | None:
+    """The reference of a Sales Coach answer carried by a bot event, if it is one."""
+    if not isinstance(event, BotUttered):
+        return None
+    custom = (event.data or {}).get("custom")
+    answer = custom.get("sales_coach") if isinstance(custom, dict) else None
+    return answer.get("ref") if isinstance(answer, dict) else None
+
+
+def needed_events(tracker: DialogueStateTracker) -> list[Event]:
+    """The events the actions read: the last USER_TURNS user turns, preceded by the answer a
+    click refers to when it is older than them."""
+    window: list[Event] = []
+    users = 0
+    older = reversed(tracker.events)
+    for event in older:
+        window.append(event)
+        if isinstance(event, UserUttered):
+            users += 1
+            if users == USER_TURNS:
+                break
+    window.reverse()
+    latest = tracker.latest_message
+    ref = (latest.metadata or {}).get(ANSWER_REF) if latest else None
+    if ref and not any(answer_ref(event) == ref for event in window):
+        # only for a click on an older answer: `older` goes on back through the session
+        for event in older:
+            if answer_ref(event) == ref:
+                return [event, *window]
+    return window
+
+
+def action_call_format(
+    self: RemoteAction, tracker: DialogueStateTracker, domain: Domain
+) -> dict[str, Any]:
+    """Drop-in for `RemoteAction._action_call_format` (Rasa 3.6.21): the same request, with
+    only the events the actions read."""
+    tracker_state = tracker.current_state(EventVerbosity.NONE)  # all but the events
+    tracker_state["events"] = [event.as_dict() for event in needed_events(tracker)]
+    result = {
+        "next_action": self._name,
+        "sender_id": tracker.sender_id,
+        "tracker": tracker_state,
+        "version": rasa.__version__,
+    }
+    if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(
+        self.name()
+    ):
+        result["domain"] = domain.as_dict()
+    return result
+
+
+def install() -> None:
+    RemoteAction._action_call_format = action_call_format

@@ -83,7 +83,7 @@ from rasa.shared.utils.schemas.events import EVENT_SCHEMA
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import Engine
 
-from bot import action_request
+from bot import action_request, applied_events
 
 
 def _compiled(schema: dict[str, Any]) -> Any:
@@ -366,5 +366,6 @@ def install() -> None:
     EndpointConfig.session = session
     DaskGraphRunner.run = graph_run
     action_request.install()  # the action server's request without the whole session
+    applied_events.install()  # each event walked once, not on every call
     if not sqlalchemy.event.contains(Engine, "connect", sqlite_write_ahead_log):
         sqlalchemy.event.listen(Engine, "connect", sqlite_write_ahead_log)

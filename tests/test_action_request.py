@@ -16,12 +16,20 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.action import (
+    ActionExecutionRejection,
+    RemoteAction,
+    action_for_name_or_text,
+)
+from rasa.core.actions.loops import LoopAction
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.core.policies.policy import PolicyPrediction
+from rasa.core.processor import MessageProcessor
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActionExecutionRejected,
     BotUttered,
     Event,
     SlotSet,
@@ -34,7 +42,13 @@ from rasa_sdk.executor import ActionExecutor
 
 import actions.common
 from bot import action_request
-from bot.action_request import _action_call_format, action_call_format, needed_events
+from bot.action_request import (
+    _action_call_format,
+    _run_action,
+    action_call_format,
+    needed_events,
+    run_action,
+)
 from bot.channels import guard
 from tests.conftest import PROJECT_DIR
 
@@ -226,6 +240,7 @@ def test_installed_in_the_server_when_endpoints_yml_loads_our_nlg() -> None:
     import bot.nlg  # noqa: F401  (installs the fixes, as the server does)
 
     assert RemoteAction._action_call_format is action_call_format
+    assert MessageProcessor._run_action is run_action
 
 
 def test_rasas_request_function_is_the_one_this_was_written_against() -> None:
@@ -236,3 +251,92 @@ def test_rasas_request_function_is_the_one_this_was_written_against() -> None:
 
     source = inspect.getsource(_action_call_format)
     assert hashlib.sha256(source.encode()).hexdigest()[:16] == "428795b944f22edb"
+
+
+def timeless(state: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in state.items() if key != "latest_event_time"}
+
+
+def processor(domain: Domain) -> MessageProcessor:
+    """What `_run_action` uses of a processor: its domain (no model is loaded)."""
+    made = MessageProcessor.__new__(MessageProcessor)
+    made.domain = domain
+    return made
+
+
+def test_actions_run_without_a_copy_leave_the_tracker_as_rasas_run(rasa_domain, fixed_refs) -> None:
+    """The same conversation through Rasa's `_run_action` and ours, on two trackers."""
+    talk = Conversation(rasa_domain, fixed_refs)  # Rasa's
+    ours = DialogueStateTracker("rep", rasa_domain.slots)
+    steps = [("hi", "greet", ["action_greet"]), ("how", "ask_follow_up", ["action_answer_topic"])]
+    steps += [("more", "ask_more", ["action_answer_in_context", "utter_anything_else"])] * 3
+    steps += [("blorp", "nlu_fallback", ["action_clarify"])] * 2
+    run = processor(rasa_domain)
+    for text, intent, names in steps:
+        talk.say(text, intent)
+        for event in list(talk.tracker.events)[len(ours.events) :]:
+            ours.update(event)
+        for name in [*names, "action_listen"]:
+            action = action_for_name_or_text(name, rasa_domain, talk.server)
+            first_ref = fixed_refs[0]
+            for function, tracker in ((_run_action, talk.tracker), (run_action, ours)):
+                fixed_refs[0] = first_ref
+                asyncio.run(
+                    function(
+                        run,
+                        action,
+                        tracker,
+                        CollectingOutputChannel(),
+                        talk.nlg,
+                        PolicyPrediction([], "RulePolicy"),
+                    )
+                )
+            assert comparable(list(ours.events)) == comparable(list(talk.tracker.events))
+            assert timeless(ours.current_state()) == timeless(talk.tracker.current_state())
+    assert len(ours.events) > 40
+
+
+class RejectedLoop(LoopAction):
+    """A loop that changes the tracker it is given, then rejects."""
+
+    def name(self) -> str:
+        return "stalled_deal_form"
+
+    async def run(self, output_channel, nlg, tracker, domain) -> list[Event]:  # type: ignore[override]
+        tracker.update(SlotSet("deal_stage", "negotiation"))
+        raise ActionExecutionRejection(self.name())
+
+
+@pytest.mark.parametrize("function", [_run_action, run_action])
+def test_a_rejected_loop_or_policy_events_still_leave_the_tracker_untouched(
+    rasa_domain, function
+) -> None:
+    tracker = DialogueStateTracker("rep", rasa_domain.slots)
+    tracker.update(ActionExecuted("action_listen"))
+    nlg = TemplatedNaturalLanguageGenerator(rasa_domain.responses)
+    rejecting = RemoteAction("action_greet", InProcessActionServer())
+    rejecting._action_call_format = lambda *_: (_ for _ in ()).throw(  # type: ignore[method-assign]
+        ActionExecutionRejection("action_greet")
+    )
+    for action, policy_events in [
+        (RejectedLoop(), []),
+        (rejecting, [SlotSet("deal_stage", "negotiation")]),
+    ]:
+        prediction = PolicyPrediction([], "RulePolicy", events=policy_events)
+        asyncio.run(
+            function(
+                processor(rasa_domain), action, tracker, CollectingOutputChannel(), nlg, prediction
+            )
+        )
+        assert tracker.get_slot("deal_stage") is None
+        assert isinstance(tracker.events[-1], ActionExecutionRejected)
+
+
+def test_rasas_run_action_is_the_one_this_was_written_against() -> None:
+    """bot/action_request.py repeats `_run_action` without the copy: read the new one before
+    updating this."""
+    import hashlib
+    import inspect
+
+    source = inspect.getsource(_run_action)
+    assert hashlib.sha256(source.encode()).hexdigest()[:16] == "6d383d0179ef1187"

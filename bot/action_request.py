@@ -24,9 +24,12 @@ conversations and fails if Rasa's replaced function changes.
 per message) on `tracker.copy()`, which replays the whole session into a new tracker (1.2 ms
 at 500 events on the loaded machine), so that the policy's events, and a loop's changes to the
 tracker, can be dropped if the action is rejected. Only a loop changes the tracker it is given
-(rasa/core/actions/forms.py; no other action, NLG or request does), so with no policy events
-and an action that is not a loop the copy is the tracker itself, unchanged: here that action
-runs on the tracker. Everything else is Rasa's function (3.6.21), which the test compares.
+(rasa/core/actions/forms.py; no other action, NLG or request does), and the only policy event
+after a user message, `DefinePrevUserUtteredFeaturization`, changes nothing but the latest
+message, an object the copy shares with the tracker. So an action that is not a loop, with no
+other policy events, runs on the tracker itself, with those events added for the run and taken
+off after it (Rasa logs them again with the action). Everything else is Rasa's function
+(3.6.21); the test compares the two.
 """
 
 from __future__ import annotations
@@ -44,7 +47,13 @@ from rasa.core.processor import logger as processor_logger
 from rasa.shared.constants import UTTER_PREFIX
 from rasa.shared.core.constants import ACTION_EXTRACT_SLOTS, ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecutionRejected, BotUttered, Event, UserUttered
+from rasa.shared.core.events import (
+    ActionExecutionRejected,
+    BotUttered,
+    DefinePrevUserUtteredFeaturization,
+    Event,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
 # The current turn and the one before it: actions/clarify.py looks at what the bot did in reply
@@ -122,14 +131,25 @@ async def run_action(
 ) -> bool:
     """Drop-in for `MessageProcessor._run_action` (Rasa 3.6.21): the tracker is copied only
     when the copy could differ from it."""
+    count = len(tracker.events)
     try:
-        if prediction.events or isinstance(action, LoopAction):
+        if isinstance(action, LoopAction) or not all(
+            isinstance(e, DefinePrevUserUtteredFeaturization) for e in prediction.events
+        ):
             # Rasa's: the policy events, or a loop's changes, are dropped on a rejection
             temporary_tracker = tracker.copy()
             temporary_tracker.update_with_events(prediction.events, self.domain)
         else:
+            # the event the ensemble adds after a user message only marks the latest message,
+            # an object the copy shares; it is taken off again below, as the copy is dropped
             temporary_tracker = tracker
-        events = await action.run(output_channel, nlg, temporary_tracker, self.domain)
+            tracker.update_with_events(prediction.events, self.domain)
+        try:
+            events = await action.run(output_channel, nlg, temporary_tracker, self.domain)
+        finally:
+            if temporary_tracker is tracker:
+                while len(tracker.events) > count:
+                    tracker.events.pop()
     except ActionExecutionRejection:
         events = [
             ActionExecutionRejected(

@@ -31,6 +31,7 @@ from rasa.shared.core.events import (
     ActionExecuted,
     ActionExecutionRejected,
     BotUttered,
+    DefinePrevUserUtteredFeaturization,
     Event,
     SlotSet,
     UserUttered,
@@ -63,10 +64,12 @@ class InProcessActionServer(EndpointConfig):
     def __init__(self) -> None:
         super().__init__("http://in-process/webhook")
         self.sizes: list[int] = []
+        self.bodies: list[dict[str, Any]] = []
 
     async def request(self, *args: Any, **kwargs: Any) -> Any:
         body = json.dumps(kwargs["json"])
         self.sizes.append(len(body))
+        self.bodies.append(json.loads(body))
         return json.loads(json.dumps(await EXECUTOR.run(json.loads(body))))
 
 
@@ -253,8 +256,14 @@ def test_rasas_request_function_is_the_one_this_was_written_against() -> None:
     assert hashlib.sha256(source.encode()).hexdigest()[:16] == "428795b944f22edb"
 
 
-def timeless(state: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in state.items() if key != "latest_event_time"}
+def timeless(state: Any) -> Any:
+    """A tracker state or request without its times (each run's events are logged anew)."""
+    if isinstance(state, dict):
+        times = ("timestamp", "latest_event_time")
+        return {key: timeless(value) for key, value in state.items() if key not in times}
+    if isinstance(state, list):
+        return [timeless(value) for value in state]
+    return state
 
 
 def processor(domain: Domain) -> MessageProcessor:
@@ -276,11 +285,13 @@ def test_actions_run_without_a_copy_leave_the_tracker_as_rasas_run(rasa_domain, 
         talk.say(text, intent)
         for event in list(talk.tracker.events)[len(ours.events) :]:
             ours.update(event)
-        for name in [*names, "action_listen"]:
+        for index, name in enumerate([*names, "action_listen"]):
             action = action_for_name_or_text(name, rasa_domain, talk.server)
-            first_ref = fixed_refs[0]
+            first_ref, requests = fixed_refs[0], len(talk.server.bodies)
             for function, tracker in ((_run_action, talk.tracker), (run_action, ours)):
                 fixed_refs[0] = first_ref
+                # after a user message the ensemble adds this event to the prediction
+                after_user = [DefinePrevUserUtteredFeaturization(False)] if index == 0 else []
                 asyncio.run(
                     function(
                         run,
@@ -288,10 +299,12 @@ def test_actions_run_without_a_copy_leave_the_tracker_as_rasas_run(rasa_domain, 
                         tracker,
                         CollectingOutputChannel(),
                         talk.nlg,
-                        PolicyPrediction([], "RulePolicy"),
+                        PolicyPrediction([], "RulePolicy", events=after_user),
                     )
                 )
             assert comparable(list(ours.events)) == comparable(list(talk.tracker.events))
+            bodies = [timeless(body) for body in talk.server.bodies[requests:]]
+            assert len(bodies) in (0, 2) and bodies[:1] == bodies[1:]  # the same request
             assert timeless(ours.current_state()) == timeless(talk.tracker.current_state())
     assert len(ours.events) > 40
 
@@ -321,7 +334,9 @@ def test_a_rejected_loop_or_policy_events_still_leave_the_tracker_untouched(
     for action, policy_events in [
         (RejectedLoop(), []),
         (rejecting, [SlotSet("deal_stage", "negotiation")]),
+        (rejecting, [DefinePrevUserUtteredFeaturization(False)]),
     ]:
+        before = len(tracker.events)
         prediction = PolicyPrediction([], "RulePolicy", events=policy_events)
         asyncio.run(
             function(
@@ -329,6 +344,7 @@ def test_a_rejected_loop_or_policy_events_still_leave_the_tracker_untouched(
             )
         )
         assert tracker.get_slot("deal_stage") is None
+        assert len(tracker.events) == before + 1
         assert isinstance(tracker.events[-1], ActionExecutionRejected)
 
 

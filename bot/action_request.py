@@ -133,8 +133,10 @@ async def run_action(
     when the copy could differ from it."""
     count = len(tracker.events)
     try:
-        if isinstance(action, LoopAction) or not all(
-            isinstance(e, DefinePrevUserUtteredFeaturization) for e in prediction.events
+        if (
+            isinstance(action, LoopAction)
+            or not all(isinstance(e, DefinePrevUserUtteredFeaturization) for e in prediction.events)
+            or (prediction.events and tracker.events.maxlen is not None)  # could drop old ones
         ):
             # Rasa's: the policy events, or a loop's changes, are dropped on a rejection
             temporary_tracker = tracker.copy()

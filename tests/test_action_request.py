@@ -356,3 +356,26 @@ def test_rasas_run_action_is_the_one_this_was_written_against() -> None:
 
     source = inspect.getsource(_run_action)
     assert hashlib.sha256(source.encode()).hexdigest()[:16] == "6d383d0179ef1187"
+
+
+def test_a_tracker_with_a_bounded_history_keeps_its_events(rasa_domain) -> None:
+    """With `max_event_history`, adding the policy event for the run would push out the
+    oldest event: such a tracker is copied, as Rasa does, and ends as Rasa's."""
+    nlg = TemplatedNaturalLanguageGenerator(rasa_domain.responses)
+    trackers = []
+    for function in (_run_action, run_action):
+        tracker = DialogueStateTracker("rep", rasa_domain.slots, max_event_history=3)
+        for event in [ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet"})]:
+            tracker.update(event)
+        prediction = PolicyPrediction(
+            [], "RulePolicy", events=[DefinePrevUserUtteredFeaturization(False)]
+        )
+        action = action_for_name_or_text("utter_goodbye", rasa_domain, None)
+        asyncio.run(
+            function(
+                processor(rasa_domain), action, tracker, CollectingOutputChannel(), nlg, prediction
+            )
+        )
+        trackers.append(comparable(list(tracker.events)))
+    assert trackers[0] == trackers[1]
+    assert len(trackers[1]) == 3

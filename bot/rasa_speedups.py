@@ -93,6 +93,8 @@ from rasa.shared.utils.schemas.events import EVENT_SCHEMA
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import Engine
 
+from bot import action_request, applied_events
+
 
 def _compiled(schema: dict[str, Any]) -> Any:
     cls = validator_for(schema)
@@ -453,5 +455,7 @@ def install() -> None:
     Domain.states_for_tracker_history = states_for_tracker_history
     EndpointConfig.session = session
     DaskGraphRunner.run = graph_run
+    action_request.install()  # the action server's request without the whole session
+    applied_events.install()  # each event walked once, not on every call
     if not sqlalchemy.event.contains(Engine, "connect", sqlite_write_ahead_log):
         sqlalchemy.event.listen(Engine, "connect", sqlite_write_ahead_log)

@@ -27,12 +27,14 @@ class CountingProxy:
 
     def __init__(self, target_port: int) -> None:
         self.calls: list[str] = []
-        calls = self.calls
+        self.sizes: list[int] = []  # of each request, in bytes
+        calls, sizes = self.calls, self.sizes
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 calls.append(json.loads(body).get("next_action"))
+                sizes.append(len(body))
                 request = urllib.request.Request(
                     f"http://127.0.0.1:{target_port}{self.path}",
                     body,
@@ -187,3 +189,28 @@ def test_the_health_route_probes_the_projects_conversation_store(served) -> None
             "status": "ok",
             "tracker_store": "CachedSQLTrackerStore",
         }
+
+
+def test_a_long_session_sends_a_bounded_request_and_rates_an_old_answer(served) -> None:
+    """bot/action_request.py: late in a session the action server gets no more than early on,
+    and a 👍 under the session's first answer still rates that answer."""
+    servers, proxy = served
+    sender = f"long-{uuid.uuid4().hex[:8]}"
+    say(servers, sender, "hi")
+    first = answer(say(servers, sender, "how do i follow up after sending samples"))
+    early = proxy.sizes[-1]
+    for _ in range(15):  # 30 more answers
+        answer(say(servers, sender, "tell me more"))
+        answer(say(servers, sender, "what is drive"))
+    late = proxy.sizes[-1]
+    assert late < 1.2 * early, (early, late)
+    thumbs_up = next(b["payload"] for b in first["buttons"] if "feedback_positive" in b["payload"])
+    before = len(proxy.calls)
+    say(servers, sender, thumbs_up)
+    assert proxy.calls[before:] == ["action_record_feedback"]
+    assert proxy.sizes[-1] < early + 10_000  # the first answer, in front of the last turns
+    assert tracker(servers, sender)["slots"]["feedback"] == {
+        "rating": "up",
+        "answer_id": first["id"],
+        "entry_ids": first["entry_ids"],
+    }

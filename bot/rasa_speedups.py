@@ -62,6 +62,13 @@ calls `install()`. Each fix gives exactly Rasa's results, faster (tests/test_ras
    is: the same set, in the same order (which picks among equally long rules).
    tests/test_rasa_speedups.py compares keys and predictions at every step of every story,
    rule and the recorded conversation, and fails if Rasa's matching functions change.
+   Rasa's loop then walks back over every state of the session; `_is_rule_applicable` is True
+   for any rule once the walk is past its length, so the walk stops past the longest rule left
+   (the set rebuilt as Rasa's loop rebuilds it, until its order holds): O(rule), not O(session).
+8. The states formatted for a debug message. `_find_action_from_rules` formats every state of
+   the session for a structlog debug message on every prediction, logged or not (`rasa run`
+   logs at INFO). Formatted only when rule_policy's logger keeps debug messages; the checksum
+   test fails if `_find_action_from_rules` or `format_tracker_states` change.
 """
 
 from __future__ import annotations

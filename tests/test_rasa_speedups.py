@@ -112,6 +112,11 @@ def test_the_server_runs_with_it_when_endpoints_yml_loads_our_nlg() -> None:
     assert RemoteAction._validate_action_result is _validate_action_result
     assert Event.resolve_by_type is resolve_by_type
     assert Domain.states_for_tracker_history is states_for_tracker_history
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    from bot.rasa_speedups import format_tracker_states
+
+    assert RulePolicy.format_tracker_states is format_tracker_states
 
 
 def test_event_classes_are_the_ones_rasa_finds() -> None:

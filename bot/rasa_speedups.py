@@ -62,12 +62,20 @@ calls `install()`. Each fix gives exactly Rasa's results, faster (tests/test_ras
    is: the same set, in the same order (which picks among equally long rules).
    tests/test_rasa_speedups.py compares keys and predictions at every step of every story,
    rule and the recorded conversation, and fails if Rasa's matching functions change.
+   Rasa's loop then walks back over every state of the session; `_is_rule_applicable` is True
+   for any rule once the walk is past its length, so the walk stops past the longest rule left
+   (the set rebuilt as Rasa's loop rebuilds it, until its order holds): O(rule), not O(session).
+8. The states formatted for a debug message. `_find_action_from_rules` formats every state of
+   the session for a structlog debug message on every prediction, logged or not (`rasa run`
+   logs at INFO). Formatted only when rule_policy's logger keeps debug messages; the checksum
+   test fails if `_find_action_from_rules` or `format_tracker_states` change.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sqlite3
 import weakref
 from dataclasses import dataclass, field
@@ -75,11 +83,14 @@ from typing import Any
 
 import aiohttp
 import sqlalchemy
+import structlog
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
+from rasa.core.policies import rule_policy
+from rasa.core.policies.policy import Policy
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
@@ -442,14 +453,54 @@ def get_possible_keys(self: RulePolicy, lookup: dict[str, str], states: list[Sta
             continue
         if not possible_keys:
             break
+        if i >= max(len(self._rule_key_to_state(key)) for key in possible_keys):
+            # `_is_rule_applicable(key, i, ...)` is True once i reaches the rule's length:
+            # from here on Rasa's loop keeps every key, only rebuilding the set
+            return _rebuilt(possible_keys, len(states) - i)
         possible_keys = set(
             filter(lambda key: self._is_rule_applicable(key, i, state), possible_keys)  # noqa: B023
         )
     return possible_keys
 
 
+def _rebuilt(keys: set[str], times: int) -> set[str]:
+    """`set(filter(<always True>, keys))` done `times` times, as Rasa's loop does over the
+    states older than every remaining rule: each rebuild adds the keys in the previous set's
+    order, and that order decides `max(rule_keys, key=len)` among equally long rules. A rebuild
+    depends only on that order, so once one gives the order it was given, all the rest do:
+    usually after one, not once per state of the session."""
+    for _ in range(times):
+        rebuilt = set(iter(keys))
+        if list(rebuilt) == list(keys):
+            return rebuilt
+        keys = rebuilt
+    return keys
+
+
+_format_tracker_states = Policy.format_tracker_states  # Rasa's own
+# what a structlog logger filtering out debug messages has as its `debug` (its no-op)
+_DEBUG_DROPPED = structlog.make_filtering_bound_logger(logging.CRITICAL).debug
+
+
+def _debug_dropped() -> bool:
+    """Whether rule_policy's structlog logger drops debug messages (Rasa configures it with
+    `make_filtering_bound_logger(<log level>)`; any other logger is assumed to keep them)."""
+    # `bind()` gives the bound logger behind structlog's lazy proxy (cached after first use)
+    return getattr(type(rule_policy.structlogger.bind()), "debug", None) is _DEBUG_DROPPED
+
+
+def format_tracker_states(states: list[dict]) -> str:
+    """Drop-in for `RulePolicy.format_tracker_states`, whose only use (`_find_action_from_rules`)
+    is a debug message: formatted, as Rasa does, only when that message is logged. It formats
+    every state of the session, on every prediction."""
+    if _debug_dropped():
+        return ""
+    return _format_tracker_states(states)
+
+
 def install() -> None:
     RulePolicy._get_possible_keys = get_possible_keys
+    RulePolicy.format_tracker_states = staticmethod(format_tracker_states)
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(resolve_by_type)
     Domain.states_for_tracker_history = states_for_tracker_history

@@ -19,6 +19,8 @@ says whether the database still holds exactly what the tracker holds:
 - A tracker is kept only when it is what Rasa's query would load: its events are exactly the
   session's rows (the counts add up) and none is older than the session's start. The turn that
   starts a new session is not kept (the next message reads the new session from the database).
+  The tracker notes its latest session start, so a save checks only the turn's new events
+  against it (the earlier ones were checked when loaded or kept), not the whole session.
 - Bounded memory: at most `cache_events` events (endpoints.yml; default 50000) and
   `cache_trackers` conversations (1000), least recently used dropped first; 0 turns it off.
   Measured (tracemalloc, a 490-event session): 0.25 KB per event, and as much again for the
@@ -55,6 +57,17 @@ logger = logging.getLogger(__name__)
 Key = tuple[int, Any]
 # where a tracker notes the rows it was loaded from or saved as
 _KEY_ATTRIBUTE = "_sales_coach_rows"
+# and the latest SessionStarted timestamp among their events (None: there is none)
+_START_ATTRIBUTE = "_sales_coach_session_start"
+_UNKNOWN = object()
+
+
+def _last(tracker: DialogueStateTracker, count: int) -> list[Event]:
+    """The tracker's last `count` events, read from the end of its deque (islice from the
+    start walks the whole session)."""
+    if count <= 0:
+        return []
+    return list(itertools.islice(reversed(tracker.events), count))[::-1]
 
 
 @dataclass
@@ -154,6 +167,24 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         start = max(starts)
         return all(event.timestamp >= start for event in tracker.events)
 
+    @classmethod
+    def _one_session_start(
+        cls, tracker: DialogueStateTracker, known: int, start: Any
+    ) -> tuple[bool, Any]:
+        """`_is_one_session(tracker)` and the tracker's latest session start, given that its
+        first `known` events are one session whose latest start is `start` (_UNKNOWN: not
+        known). Only the events after them are read (O(turn), not O(session)), unless one of
+        them starts a later session: then the earlier events may be older than it, and all are
+        read, as `_is_one_session` does."""
+        new = _last(tracker, len(tracker.events) - known)
+        starts = [event.timestamp for event in new if isinstance(event, SessionStarted)]
+        if start is _UNKNOWN or (known and starts and (start is None or max(starts) > start)):
+            every = [e.timestamp for e in tracker.events if isinstance(e, SessionStarted)]
+            return cls._is_one_session(tracker), max(every, default=None)
+        latest = max([*starts, *([] if start is None else [start])], default=None)
+        # the first `known` are at or after `start`, the latest start of the whole tracker
+        return latest is None or all(event.timestamp >= latest for event in new), latest
+
     # -- Rasa's interface -----------------------------------------------------------------
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
@@ -179,6 +210,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 logger.debug(f"Recreating tracker from sender id '{sender_id}'")
                 tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
                 setattr(tracker, _KEY_ATTRIBUTE, (len(rows), max(row.id for row in rows)))
+                starts = [e.timestamp for e in tracker.events if isinstance(e, SessionStarted)]
+                setattr(tracker, _START_ATTRIBUTE, max(starts, default=None))
                 return tracker
             logger.debug(
                 f"Can't retrieve tracker matching sender id '{sender_id}' from SQL storage. "
@@ -211,7 +244,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             # only store recent events (Rasa's `_additional_events`), Rasa's column values
             rows = [
                 self._row(sender_id, event)
-                for event in itertools.islice(tracker.events, stored, len(tracker.events))
+                for event in _last(tracker, len(tracker.events) - stored)
             ]
             if rows:
                 # one executemany instead of an ORM object (and an INSERT) per event
@@ -228,10 +261,17 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         # Kept only if the database held what the tracker was loaded from (nobody else wrote
         # since; a new conversation has no rows) and now holds exactly the tracker's events.
         loaded = tracker.__dict__.pop(_KEY_ATTRIBUTE, None)
+        start = tracker.__dict__.pop(_START_ATTRIBUTE, _UNKNOWN)
         if before != (loaded if loaded is not None else (0, None)):
             return
-        if stored + len(rows) != len(tracker.events) or not self._is_one_session(tracker):
+        if stored + len(rows) != len(tracker.events):
+            return
+        # the first `stored` events are the rows Rasa's query loaded (or a kept tracker's,
+        # checked at its save): one session, latest start `start`; a new one has none
+        one_session, start = self._one_session_start(tracker, stored, start if stored else None)
+        if not one_session:
             return
         key = (len(tracker.events), highest)
         setattr(tracker, _KEY_ATTRIBUTE, key)
+        setattr(tracker, _START_ATTRIBUTE, start)
         self._keep(sender_id, tracker, key)

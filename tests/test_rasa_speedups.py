@@ -112,6 +112,11 @@ def test_the_server_runs_with_it_when_endpoints_yml_loads_our_nlg() -> None:
     assert RemoteAction._validate_action_result is _validate_action_result
     assert Event.resolve_by_type is resolve_by_type
     assert Domain.states_for_tracker_history is states_for_tracker_history
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    from bot.rasa_speedups import format_tracker_states
+
+    assert RulePolicy.format_tracker_states is format_tracker_states
 
 
 def test_event_classes_are_the_ones_rasa_finds() -> None:
@@ -537,3 +542,113 @@ def test_rasas_rule_matching_is_the_one_this_was_written_against() -> None:
         )
     )
     assert hashlib.sha256(sources.encode()).hexdigest()[:16] == "6e091b30db788de1"
+
+
+def test_rule_matching_is_rasas_late_in_a_long_session(trained_rule_policy) -> None:
+    """The recorded conversation three times over in one session (its rules' states far older
+    than the longest rule): the keys stop being checked once past that rule's length."""
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    policy, domain = trained_rule_policy
+    recorded = json.loads(
+        (PROJECT_DIR / "tests" / "fixtures" / "recorded_conversation.json").read_text()
+    )
+    events = [e for e in deserialise_events(recorded) if e.type_name != "session_started"]
+    tracker = DialogueStateTracker("rep", domain.slots)
+    matched = 0
+    for event in events * 3:
+        tracker.update(event)
+        if isinstance(event, (ActionExecuted, UserUttered)):
+            matched += _same_rules_and_predictions(policy, domain, tracker)
+    assert matched > 300
+    assert len(tracker.past_states(domain)) > 150
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 8, 13, 40, 200])
+def test_a_set_rebuilt_until_its_order_holds_is_rasas_rebuilt_every_time(size) -> None:
+    """`_rebuilt` against Rasa's loop with every rule applicable: the same keys, same order."""
+    import random
+
+    from bot.rasa_speedups import _rebuilt
+
+    rng = random.Random(size)
+    for _ in range(50):
+        keys = {f"[{rng.random()}]" * rng.randint(1, 3) for _ in range(size)}
+        # as Rasa's first filter leaves them: some keys dropped from a larger set
+        keys = set(filter(lambda _key: rng.random() < 0.7, keys))
+        times = rng.randint(1, 60)
+        rasas = keys
+        for _ in range(times):
+            rasas = set(filter(lambda _key: True, rasas))
+        assert list(_rebuilt(keys, times)) == list(rasas)
+
+
+@pytest.fixture
+def structlog_at() -> Any:
+    """Rasa's structlog set up at a log level, as `rasa run` does; rule_policy's logger made
+    anew (structlog caches it on first use); both restored after."""
+    import structlog
+    from rasa.core.policies import rule_policy
+    from rasa.utils.log_utils import configure_structlog
+
+    saved_config, saved_logger = structlog.get_config(), rule_policy.structlogger
+
+    def set_up(level: int) -> None:
+        configure_structlog(level)
+        rule_policy.structlogger = structlog.get_logger()
+
+    yield set_up
+    structlog.configure(**saved_config)
+    rule_policy.structlogger = saved_logger
+
+
+def test_states_are_formatted_only_when_the_debug_message_is_logged(
+    structlog_at, trained_rule_policy
+) -> None:
+    import logging
+
+    from rasa.core.policies.policy import Policy
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.rasa_speedups import format_tracker_states
+
+    policy, domain = trained_rule_policy
+    tracker = DialogueStateTracker("rep", domain.slots)
+    recorded = json.loads(
+        (PROJECT_DIR / "tests" / "fixtures" / "recorded_conversation.json").read_text()
+    )
+    for event in deserialise_events(recorded)[:40]:
+        tracker.update(event)
+    states = policy._prediction_states(tracker, domain, False)
+    formatted = Policy.format_tracker_states(states)
+    assert formatted.count("\n") >= 10
+    structlog_at(logging.DEBUG)
+    assert format_tracker_states(states) == formatted
+    structlog_at(logging.INFO)
+    assert format_tracker_states(states) == ""
+    # and Rasa's prediction is unchanged by it (the string only goes to that message)
+    assert _same_rules_and_predictions(policy, domain, tracker) >= 0
+
+
+def test_rasas_state_formatting_is_used_only_for_the_debug_message() -> None:
+    """bot/rasa_speedups.py skips `format_tracker_states` when `_find_action_from_rules`'
+    debug message is dropped: read the new ones (and every new caller) before updating this."""
+    import hashlib
+    import inspect
+    from pathlib import Path
+
+    import rasa
+    from rasa.core.policies.policy import Policy
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    sources = inspect.getsource(RulePolicy._find_action_from_rules) + inspect.getsource(
+        Policy.format_tracker_states
+    )
+    assert hashlib.sha256(sources.encode()).hexdigest()[:16] == "07760ab16e60ae26"
+    uses = [
+        path.name
+        for path in Path(rasa.__file__).parent.rglob("*.py")
+        for line in path.read_text().splitlines()
+        if "format_tracker_states(" in line and "def " not in line
+    ]
+    assert uses == ["rule_policy.py"]

@@ -302,3 +302,58 @@ def test_its_rows_are_the_ones_rasas_save_writes(tmp_path, domain) -> None:
         assert ours.hits == 1
 
     run(conversation())
+
+
+def test_its_session_check_reads_only_the_new_events_and_agrees_with_the_full_one(
+    domain,
+) -> None:
+    """`_one_session_start` (O(turn)) against `_is_one_session` (every event) after every
+    possible split into known and new events, on trackers with clocks that go back, sessions
+    started late, several starts in one turn and none at all."""
+    import random
+
+    rng = random.Random(7)
+    compared = disagreeing_cases = 0
+    for _ in range(300):
+        tracker = DialogueStateTracker("rep", domain.slots)
+        for _ in range(rng.randint(1, 12)):
+            event = rng.choice([SessionStarted(), ActionExecuted("action_listen"), SlotSet("a", 1)])
+            event.timestamp = float(rng.randint(0, 6))
+            tracker.update(event)
+        expected = CachedSQLTrackerStore._is_one_session(tracker)
+        for known in range(len(tracker.events) + 1):
+            prefix = list(tracker.events)[:known]
+            starts = [e.timestamp for e in prefix if isinstance(e, SessionStarted)]
+            if starts and not all(e.timestamp >= max(starts) for e in prefix):
+                continue  # the known events must be one session: the method's premise
+            start = max(starts, default=None)
+            ours = CachedSQLTrackerStore._one_session_start(tracker, known, start)
+            every = [e.timestamp for e in tracker.events if isinstance(e, SessionStarted)]
+            assert ours == (expected, max(every, default=None))
+            compared += 1
+            disagreeing_cases += not expected
+    assert compared > 1000 and disagreeing_cases > 100
+
+
+def test_a_kept_tracker_is_checked_without_reading_its_earlier_events(
+    tmp_path, domain, monkeypatch
+) -> None:
+    """Late in a session, the save of a kept tracker does not walk the whole session, and the
+    tracker is still kept and still what Rasa's store loads."""
+    ours, rasa = stores(tmp_path, domain)
+
+    async def conversation() -> None:
+        await one_turn(ours, "rep", session_start() + turn("hi", "greet"))
+        for i in range(4):
+            await one_turn(ours, "rep", turn(f"q{i}", "ask_drive"))
+        monkeypatch.setattr(
+            CachedSQLTrackerStore,
+            "_is_one_session",
+            staticmethod(lambda _tracker: pytest.fail("the whole session was read")),
+        )
+        hits = ours.hits
+        await one_turn(ours, "rep", turn("late", "ask_drive"))
+        assert ours.hits == hits + 1 and "rep" in ours._kept
+        assert state(await ours.retrieve("rep")) == state(await rasa.retrieve("rep"))
+
+    run(conversation())

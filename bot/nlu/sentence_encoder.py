@@ -25,6 +25,8 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.code_version import CodeVersioned
+
 # Long messages add nothing to the intent and cost time; the bot bounds messages anyway.
 MAX_CHARS = 600
 BATCH = 64
@@ -56,7 +58,7 @@ def encode(texts: list[str]) -> np.ndarray:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
+class SentenceEncoderFeaturizer(CodeVersioned, DenseFeaturizer, GraphComponent):
     """Adds the encoder's sentence vector of the message text as a dense sentence feature."""
 
     @staticmethod

@@ -8,11 +8,12 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.code_version import CodeVersioned
 from bot.nlu.spacy_pipeline import build_pipeline
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
-class MixedChineseTokenizer(Tokenizer):
+class MixedChineseTokenizer(CodeVersioned, Tokenizer):
     """Splits Chinese into words with jieba and keeps English words whole."""
 
     @staticmethod

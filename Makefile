@@ -100,8 +100,11 @@ stories: setup $(MODEL)
 		|| { grep -v "^\s*$$" results/core-test.log | tail -40; cat results/core/failed_test_stories.yml 2>/dev/null; exit 1; }
 	@grep -E "Finished evaluation|Correct:|Accuracy" results/core-test.log | tail -4
 
+## make bench: speed and memory against Rasa's floor, a full training, a fresh clone's first
+## answer (about 10 minutes); `make bench BENCH_ARGS=` for the serving figures alone (1-2 minutes)
+BENCH_ARGS ?= --train --fresh-clone
 bench: setup $(MODEL)
-	$(PY) -m bot.tools.bench
+	$(PY) -m bot.tools.bench $(BENCH_ARGS)
 
 ## the NLU alone, in process: parse p50/p90/p99 on both evaluation sets and peak memory
 parse-speed: setup $(MODEL)

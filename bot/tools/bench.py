@@ -367,6 +367,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--train", action="store_true", help="also time a full training from scratch (minutes)"
     )
+    parser.add_argument(
+        "--fresh-clone",
+        action="store_true",
+        help="also time a fresh clone's `make run` to its first answer (minutes)",
+    )
     args = parser.parse_args(argv)
     model, floor_training = floor_model()
     if floor_training is not None:
@@ -393,6 +398,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"full rasa train of Sales Coach: {wall:.0f} s wall, {cpu:.0f} s CPU")
     else:
         print("full rasa train of Sales Coach: not timed (`--train`: retrains from scratch)")
+    if args.fresh_clone:
+        from bot.tools.fresh_clone import first_answer_seconds  # imports this module
+
+        seconds = first_answer_seconds()
+        print(f"fresh clone to the first answer: {seconds:.0f} s (target <= 360 s)")
+    else:
+        print("fresh clone to the first answer: not timed (`--fresh-clone`)")
     return 0
 
 

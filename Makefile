@@ -71,22 +71,34 @@ mutation: setup
 ## intent accuracy on the written held-out set and on the real-question set. The issue's targets
 ## (held-out >= 95%, every intent F1 >= 0.80; real set >= 85% overall, >= 80% per language,
 ## off-topic recall >= 90%) are not reached yet: the thresholds below are regression guards at the
-## reached level, labelled as such in the output, until the lead decides.
+## reached level, labelled as such in the output, until the lead decides. The unseen real set
+## (kept apart from all tuning, see tests/nlu/README.md) measures how far the tuning generalises;
+## its guard sits a few points below the figure it measured, not at the issue's target.
 REAL_SET := tests/nlu/real_questions.yml
+UNSEEN_SET := tests/nlu/real_questions_unseen.yml
+UNSEEN_GUARD := regression guard 3-4 points below the measured 0.755 overall, 0.719 lowest language, \
+	off-topic recall 0.849; issue targets 0.85 overall, 0.80 per language, off-topic recall 0.90
 nlu-gate: setup $(MODEL)
 	@mkdir -p results
 	$(RASA) test nlu --nlu tests/nlu/held_out.yml --model $(MODEL) --out results/nlu \
 		--successes --no-plot >results/nlu-test.log 2>&1 || { tail -30 results/nlu-test.log; exit 1; }
 	@[ ! -f $(REAL_SET) ] || $(RASA) test nlu --nlu $(REAL_SET) --model $(MODEL) --out results/nlu-real \
 		--successes --no-plot >results/nlu-real-test.log 2>&1 || { tail -30 results/nlu-real-test.log; exit 1; }
+	@[ ! -f $(UNSEEN_SET) ] || $(RASA) test nlu --nlu $(UNSEEN_SET) --model $(MODEL) \
+		--out results/nlu-unseen --successes --no-plot >results/nlu-unseen-test.log 2>&1 \
+		|| { tail -30 results/nlu-unseen-test.log; exit 1; }
 	@echo "== written held-out set ($(notdir tests/nlu/held_out.yml))"; \
 	$(PY) -m bot.tools.nlu_gate results/nlu --min-accuracy 0.95 --min-intent-f1 0.80; held=$$?; real=0; \
 	if [ -f $(REAL_SET) ]; then echo "== real-question set ($(REAL_SET))"; \
 	$(PY) -m bot.tools.nlu_gate results/nlu-real --languages-from $(REAL_SET) --min-accuracy 0.72 \
 		--min-language-accuracy 0.67 --min-off-topic-recall 0.88 --guard "regression guard at the \
 		reached level; issue targets 0.85 overall, 0.80 per language, off-topic recall 0.90"; \
-		real=$$?; fi; \
-	exit $$((held || real))
+		real=$$?; fi; unseen=0; \
+	if [ -f $(UNSEEN_SET) ]; then echo "== unseen real set ($(UNSEEN_SET))"; \
+	$(PY) -m bot.tools.nlu_gate results/nlu-unseen --languages-from $(UNSEEN_SET) \
+		--min-accuracy 0.72 --min-language-accuracy 0.68 --min-off-topic-recall 0.81 \
+		--guard "$(UNSEEN_GUARD)"; unseen=$$?; fi; \
+	exit $$((held || real || unseen))
 
 ## the fallback threshold's trade-off: share answered and accuracy of answered, per threshold
 nlu-curve: setup $(MODEL)

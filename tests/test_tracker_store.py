@@ -217,6 +217,34 @@ def test_the_project_endpoints_select_it(tmp_path, monkeypatch, domain) -> None:
     monkeypatch.chdir(tmp_path)
     store = create_tracker_store(config, domain)
     assert isinstance(store, CachedSQLTrackerStore)
+    assert sqlite_settings(store) == ("wal", NORMAL)
+
+
+# SQLite's numbers for the `synchronous` settings (sqlite.org/pragma.html#pragma_synchronous)
+NORMAL, FULL = 1, 2
+
+
+def sqlite_settings(store: CachedSQLTrackerStore) -> tuple[str, int]:
+    with store.engine.connect() as connection:
+        journal = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+        return journal, connection.exec_driver_sql("PRAGMA synchronous").scalar()
+
+
+def test_sqlite_runs_on_the_write_ahead_log_and_syncs_every_commit_by_default(
+    tmp_path, domain
+) -> None:
+    ours, rasas = stores(tmp_path, domain)
+    assert sqlite_settings(ours) == ("wal", FULL)
+    run(one_turn(ours, "rep", turn("how do i follow up", "ask_follow_up")))
+    # another process's store (Rasa's own, on its rollback-journal engine) reads the turn
+    assert len(run(rasas.retrieve("rep")).events) == 6
+
+
+def test_sqlite_synchronous_is_set_from_the_endpoints_and_checked(tmp_path, domain) -> None:
+    ours, _ = stores(tmp_path, domain, sqlite_synchronous="normal")
+    assert sqlite_settings(ours) == ("wal", NORMAL)
+    with pytest.raises(ValueError, match="sqlite_synchronous"):
+        stores(tmp_path, domain, sqlite_synchronous="OFF")
 
 
 # Rasa's code this module repeats or relies on, as in Rasa 3.6.21: if it changes, read the new

@@ -16,12 +16,9 @@ calls `install()`. Each fix gives exactly Rasa's results, faster (tests/test_ras
    `Event` (`all_subclasses`, recursively, for each call), once per event each time a tracker
    is loaded: about a quarter of a message's time late in a long session. The classes do not
    change once Rasa is imported, so each name's class is remembered after the first walk.
-3. SQLite's commit. The default tracker store (endpoints.yml) is SQLite, which in its default
-   journal mode syncs the disk on every commit: a quarter of the server's time under sequential
-   load (py-spy). In WAL mode with `synchronous=NORMAL` a commit is a write to the log (18% of
-   the time, and 874 -> 1082 messages in 30 s, same machine minutes apart); a crash or kill of
-   the process loses nothing, a power cut or OS crash may lose the last commits (SQLite's
-   documentation, "Write-Ahead Logging"). PostgreSQL (`make cluster`) is not touched.
+3. (SQLite's commit: see `sqlite_journal_mode` in bot/tracker_store.py and endpoints.yml. A
+   listener here set it on every SQLAlchemy engine, but Rasa builds the tracker store before
+   the NLG that installs these fixes, so the store's pooled connection never had it.)
 4. The dialogue states the policies look at. Each prediction (three or four per message) makes
    RulePolicy and MemoizationPolicy call `Domain.states_for_tracker_history`, which replays the
    whole session from its first event into a new tracker and builds a state before every
@@ -76,13 +73,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import sqlite3
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-import sqlalchemy
 import structlog
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
@@ -102,7 +97,6 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ACTION_NAME, INTENT
 from rasa.shared.utils.schemas.events import EVENT_SCHEMA
 from rasa.utils.endpoints import EndpointConfig
-from sqlalchemy.engine import Engine
 
 from bot import action_request, applied_events
 
@@ -171,23 +165,6 @@ def resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[
         if found is not None and found is not default:  # only Rasa's own answer is kept
             _EVENT_CLASSES[type_name] = found
     return found
-
-
-_HELD_OPEN: dict[str, sqlite3.Connection] = {}
-
-
-def sqlite_write_ahead_log(connection: Any, _record: Any) -> None:
-    """On each new SQLite connection of any SQLAlchemy engine in the process."""
-    if isinstance(connection, sqlite3.Connection):
-        cursor = connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        path = cursor.execute("PRAGMA database_list").fetchone()[2]
-        cursor.close()
-        # SQLAlchemy 1.4 opens and closes a connection per session; closing the last one
-        # would write the log back and sync the disk every time. One held open keeps the log.
-        if path and path not in _HELD_OPEN:
-            _HELD_OPEN[path] = sqlite3.connect(path, check_same_thread=False)
 
 
 _states_for_tracker_history = Domain.states_for_tracker_history  # Rasa's own
@@ -508,5 +485,3 @@ def install() -> None:
     DaskGraphRunner.run = graph_run
     action_request.install()  # the action server's request without the whole session
     applied_events.install()  # each event walked once, not on every call
-    if not sqlalchemy.event.contains(Engine, "connect", sqlite_write_ahead_log):
-        sqlalchemy.event.listen(Engine, "connect", sqlite_write_ahead_log)

@@ -132,18 +132,6 @@ def test_event_classes_are_the_ones_rasa_finds() -> None:
     assert deserialise_events([e.as_dict() for e in events]) == events
 
 
-def test_sqlite_tracker_stores_write_ahead(tmp_path) -> None:
-    from rasa.core.tracker_store import SQLTrackerStore
-    from rasa.shared.core.domain import Domain
-
-    import bot.nlg  # noqa: F401  # what the server imports: installs the fixes
-
-    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"))
-    with store.engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
-
-
 @pytest.fixture(scope="module")
 def story_trackers() -> tuple[Any, list[Any]]:
     """The domain, and a tracker per story and rule of the project's training and test data

@@ -66,13 +66,22 @@ calls `install()`. Each fix gives exactly Rasa's results, faster (tests/test_ras
    the session for a structlog debug message on every prediction, logged or not (`rasa run`
    logs at INFO). Formatted only when rule_policy's logger keeps debug messages; the checksum
    test fails if `_find_action_from_rules` or `format_tracker_states` change.
+9. Copies made for debug messages. Rasa's processor, MemoizationPolicy and RulePolicy pass
+   `copy.deepcopy(...)` of the message's events, the states and the slots to structlog debug
+   messages, logged or not (a few per message, the states O(session)). In those three modules
+   `copy` is used for nothing else, so their `copy` becomes one whose `deepcopy` hands the value
+   over uncopied when the module's structlog logger drops debug messages (its `debug` is a
+   no-op that reads nothing), and copies as Rasa does otherwise. tests/test_rasa_speedups.py
+   fails if any other use of `copy` appears in those modules.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
+import types
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,9 +91,10 @@ import structlog
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
+from rasa.core import processor
 from rasa.core.actions.action import RemoteAction
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
-from rasa.core.policies import rule_policy
+from rasa.core.policies import memoization, rule_policy
 from rasa.core.policies.policy import Policy
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.exceptions import GraphRunError
@@ -224,6 +234,23 @@ def _copied(states: list[State]) -> list[State]:
     return result
 
 
+# the last rule-only data seen: (the dict, a deep copy of it, its key); the policies pass the
+# same dict on every prediction
+_LAST_RULE_ONLY_DATA: list[tuple[dict[str, Any], dict[str, Any], str]] = []
+
+
+def _settings_key(rule_only_data: dict[str, Any]) -> str:
+    """The rule-only data as part of a key of the kept states: its JSON, encoded once while
+    the same dict still holds the same data (comparing is cheaper than encoding)."""
+    if _LAST_RULE_ONLY_DATA:
+        data, held, key = _LAST_RULE_ONLY_DATA[0]
+        if data is rule_only_data and held == rule_only_data:
+            return key
+    key = json.dumps(rule_only_data, sort_keys=True, default=str)
+    _LAST_RULE_ONLY_DATA[:] = [(rule_only_data, copy.deepcopy(rule_only_data), key)]
+    return key
+
+
 def states_for_tracker_history(
     self: Domain,
     tracker: DialogueStateTracker,
@@ -236,7 +263,7 @@ def states_for_tracker_history(
     settings = (
         omit_unset_slots,
         ignore_rule_only_turns,
-        json.dumps(rule_only_data, sort_keys=True, default=str) if rule_only_data else None,
+        _settings_key(rule_only_data) if rule_only_data else None,
     )
     kept: dict[Any, _Replayed] = tracker.__dict__.setdefault(_STATES_ATTRIBUTE, {})
     applied = tracker.applied_events()
@@ -459,11 +486,11 @@ _format_tracker_states = Policy.format_tracker_states  # Rasa's own
 _DEBUG_DROPPED = structlog.make_filtering_bound_logger(logging.CRITICAL).debug
 
 
-def _debug_dropped() -> bool:
-    """Whether rule_policy's structlog logger drops debug messages (Rasa configures it with
+def _debug_dropped(module: types.ModuleType = rule_policy) -> bool:
+    """Whether a Rasa module's structlog logger drops debug messages (Rasa configures it with
     `make_filtering_bound_logger(<log level>)`; any other logger is assumed to keep them)."""
     # `bind()` gives the bound logger behind structlog's lazy proxy (cached after first use)
-    return getattr(type(rule_policy.structlogger.bind()), "debug", None) is _DEBUG_DROPPED
+    return getattr(type(module.structlogger.bind()), "debug", None) is _DEBUG_DROPPED
 
 
 def format_tracker_states(states: list[dict]) -> str:
@@ -475,7 +502,30 @@ def format_tracker_states(states: list[dict]) -> str:
     return _format_tracker_states(states)
 
 
+class DebugOnlyCopy(types.ModuleType):
+    """The `copy` module as a Rasa module that copies only for its debug messages sees it."""
+
+    def __init__(self, module: types.ModuleType) -> None:
+        super().__init__("copy")
+        self._module = module
+
+    def deepcopy(self, value: Any, memo: dict[int, Any] | None = None) -> Any:
+        if _debug_dropped(self._module):
+            return value  # only for a debug message that is dropped unread
+        return copy.deepcopy(value, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+# the Rasa modules whose only use of `copy` is `copy.deepcopy(...)` in a structlog debug call
+DEBUG_ONLY_COPY_MODULES = (processor, memoization, rule_policy)
+
+
 def install() -> None:
+    for module in DEBUG_ONLY_COPY_MODULES:
+        if module.copy is copy:
+            module.copy = DebugOnlyCopy(module)
     RulePolicy._get_possible_keys = get_possible_keys
     RulePolicy.format_tracker_states = staticmethod(format_tracker_states)
     RemoteAction._validate_action_result = _validate_action_result

@@ -30,8 +30,9 @@ calls `install()`. Each fix gives exactly Rasa's results, faster (tests/test_ras
    bot/tracker_store.py, the next message) only replays the events added since. When the applied
    events no longer start with the ones replayed (a revert, a loop's happy path folded, another
    domain or settings), everything is rebuilt as Rasa does. Callers change the states they get
-   (tracker_featurizers.py deletes keys), so each call hands out fresh copies; the kept ones are
-   never handed out. tests/test_rasa_speedups.py compares the states with Rasa's at every step of
+   (tracker_featurizers.py deletes keys of the user sub-states), so each call hands out fresh
+   state dicts and user sub-states; the kept ones are never handed out.
+   tests/test_rasa_speedups.py compares the states with Rasa's at every step of
    recorded conversations, and fails if Rasa's function changes.
 5. The connection to the action server. `EndpointConfig.request` opens a new aiohttp
    `ClientSession` for every request (`async with self.session()`), so each custom action call
@@ -219,17 +220,22 @@ class _Replayed:
 
 
 def _copied(states: list[State]) -> list[State]:
-    """New state dicts and sub-state dicts (shared ones stay shared); the values are strings
-    and tuples."""
+    """What a caller may change of the kept states, copied: new state dicts, and new user
+    sub-states (shared ones stay shared). The featurizer's `prediction_states` deletes keys
+    of the user sub-states only (`_choose_last_user_input`, `_remove_user_text_if_intent`,
+    guarded by a checksum test), so the other sub-states (previous action, slots, active
+    loop; values are strings and tuples) are handed out shared: a third of the time of
+    copying them all (0.32 -> 0.10 ms at 150 states, several calls per message)."""
     copies: dict[int, dict[str, Any]] = {}
     result = []
     for state in states:
-        new = {}
-        for name, sub_state in state.items():
-            copy = copies.get(id(sub_state))
-            if copy is None:
-                copy = copies[id(sub_state)] = dict(sub_state)
-            new[name] = copy
+        new = dict(state)
+        user = state.get(USER)
+        if user is not None:
+            user_copy = copies.get(id(user))
+            if user_copy is None:
+                user_copy = copies[id(user)] = dict(user)
+            new[USER] = user_copy
         result.append(new)
     return result
 

@@ -178,10 +178,13 @@ def test_states_are_rasas_at_every_step_of_every_story(story_trackers) -> None:
             for settings in SETTINGS:
                 ours = states_for_tracker_history(domain, tracker, **settings)
                 assert ours == _states_for_tracker_history(domain, tracker, **settings)
-                # callers change what they get (tracker_featurizers.py): it must not stay
+                # callers change what they get (tracker_featurizers.py deletes keys of the
+                # user sub-states): it must not stay
                 for state in ours:
                     state.get("user", {}).pop("intent", None)
+                    state.get("user", {}).pop("text", None)
                     state.pop("slots", None)
+                    state.pop("prev_action", None)
                 compared += 1
     assert compared > 1000
 
@@ -507,10 +510,44 @@ def test_rule_matching_is_rasas_at_every_step_of_a_recorded_conversation(
     )
     tracker = DialogueStateTracker("rep", domain.slots)
     matched = 0
+    settings = {"rule_only_data": policy._get_rule_only_data()}  # RulePolicy's
     for event in deserialise_events(recorded):
         tracker.update(event)
         matched += _same_rules_and_predictions(policy, domain, tracker)
+        # the featurizer changed the states the predictions got, not the ones kept
+        ours = states_for_tracker_history(domain, tracker, **settings)
+        assert ours == _states_for_tracker_history(domain, tracker, **settings)
     assert matched > 100
+
+
+def test_the_featurizers_changes_to_the_states_are_the_ones_this_was_written_against() -> None:
+    """bot/rasa_speedups.py hands the other sub-states out shared: only the user sub-states
+    may be changed by the featurizer. Read the new code before updating these digests."""
+    import hashlib
+    import inspect
+
+    from rasa.core.featurizers.tracker_featurizers import (
+        MaxHistoryTrackerFeaturizer,
+        TrackerFeaturizer,
+    )
+    from rasa.core.policies.policy import Policy
+
+    functions = {
+        "prediction_states": MaxHistoryTrackerFeaturizer.prediction_states,
+        "_choose_last_user_input": TrackerFeaturizer._choose_last_user_input,
+        "_remove_user_text_if_intent": TrackerFeaturizer._remove_user_text_if_intent,
+        "_prediction_states": Policy._prediction_states,
+    }
+    digests = {
+        name: hashlib.sha256(inspect.getsource(f).encode()).hexdigest()[:16]
+        for name, f in functions.items()
+    }
+    assert digests == {
+        "prediction_states": "451caf09a389e871",
+        "_choose_last_user_input": "0a4f5a414bf19fbb",
+        "_remove_user_text_if_intent": "b0dc0d2430e6b41e",
+        "_prediction_states": "ed9b82bed2f26ad7",
+    }
 
 
 def test_rasas_rule_matching_is_the_one_this_was_written_against() -> None:

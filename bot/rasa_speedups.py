@@ -16,12 +16,9 @@ calls `install()`. Each fix gives exactly Rasa's results, faster (tests/test_ras
    `Event` (`all_subclasses`, recursively, for each call), once per event each time a tracker
    is loaded: about a quarter of a message's time late in a long session. The classes do not
    change once Rasa is imported, so each name's class is remembered after the first walk.
-3. SQLite's commit. The default tracker store (endpoints.yml) is SQLite, which in its default
-   journal mode syncs the disk on every commit: a quarter of the server's time under sequential
-   load (py-spy). In WAL mode with `synchronous=NORMAL` a commit is a write to the log (18% of
-   the time, and 874 -> 1082 messages in 30 s, same machine minutes apart); a crash or kill of
-   the process loses nothing, a power cut or OS crash may lose the last commits (SQLite's
-   documentation, "Write-Ahead Logging"). PostgreSQL (`make cluster`) is not touched.
+3. (SQLite's commit: see `sqlite_journal_mode` in bot/tracker_store.py and endpoints.yml. A
+   listener here set it on every SQLAlchemy engine, but Rasa builds the tracker store before
+   the NLG that installs these fixes, so the store's pooled connection never had it.)
 4. The dialogue states the policies look at. Each prediction (three or four per message) makes
    RulePolicy and MemoizationPolicy call `Domain.states_for_tracker_history`, which replays the
    whole session from its first event into a new tracker and builds a state before every
@@ -33,8 +30,9 @@ calls `install()`. Each fix gives exactly Rasa's results, faster (tests/test_ras
    bot/tracker_store.py, the next message) only replays the events added since. When the applied
    events no longer start with the ones replayed (a revert, a loop's happy path folded, another
    domain or settings), everything is rebuilt as Rasa does. Callers change the states they get
-   (tracker_featurizers.py deletes keys), so each call hands out fresh copies; the kept ones are
-   never handed out. tests/test_rasa_speedups.py compares the states with Rasa's at every step of
+   (tracker_featurizers.py deletes keys of the user sub-states), so each call hands out fresh
+   state dicts and user sub-states; the kept ones are never handed out.
+   tests/test_rasa_speedups.py compares the states with Rasa's at every step of
    recorded conversations, and fails if Rasa's function changes.
 5. The connection to the action server. `EndpointConfig.request` opens a new aiohttp
    `ClientSession` for every request (`async with self.session()`), so each custom action call
@@ -69,27 +67,35 @@ calls `install()`. Each fix gives exactly Rasa's results, faster (tests/test_ras
    the session for a structlog debug message on every prediction, logged or not (`rasa run`
    logs at INFO). Formatted only when rule_policy's logger keeps debug messages; the checksum
    test fails if `_find_action_from_rules` or `format_tracker_states` change.
+9. Copies made for debug messages. Rasa's processor, MemoizationPolicy and RulePolicy pass
+   `copy.deepcopy(...)` of the message's events, the states and the slots to structlog debug
+   messages, logged or not (a few per message, the states O(session)). In those three modules
+   `copy` is used for nothing else, so their `copy` becomes one whose `deepcopy` hands the value
+   over uncopied when the module's structlog logger drops debug messages (its `debug` is a
+   no-op that reads nothing), and copies as Rasa does otherwise. tests/test_rasa_speedups.py
+   fails if any other use of `copy` appears in those modules.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
-import sqlite3
+import types
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-import sqlalchemy
 import structlog
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
+from rasa.core import processor
 from rasa.core.actions.action import RemoteAction
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
-from rasa.core.policies import rule_policy
+from rasa.core.policies import memoization, rule_policy
 from rasa.core.policies.policy import Policy
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.exceptions import GraphRunError
@@ -102,7 +108,6 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ACTION_NAME, INTENT
 from rasa.shared.utils.schemas.events import EVENT_SCHEMA
 from rasa.utils.endpoints import EndpointConfig
-from sqlalchemy.engine import Engine
 
 from bot import action_request, applied_events
 
@@ -173,23 +178,6 @@ def resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[
     return found
 
 
-_HELD_OPEN: dict[str, sqlite3.Connection] = {}
-
-
-def sqlite_write_ahead_log(connection: Any, _record: Any) -> None:
-    """On each new SQLite connection of any SQLAlchemy engine in the process."""
-    if isinstance(connection, sqlite3.Connection):
-        cursor = connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        path = cursor.execute("PRAGMA database_list").fetchone()[2]
-        cursor.close()
-        # SQLAlchemy 1.4 opens and closes a connection per session; closing the last one
-        # would write the log back and sync the disk every time. One held open keeps the log.
-        if path and path not in _HELD_OPEN:
-            _HELD_OPEN[path] = sqlite3.connect(path, check_same_thread=False)
-
-
 _states_for_tracker_history = Domain.states_for_tracker_history  # Rasa's own
 _STATES_ATTRIBUTE = "_sales_coach_states"
 
@@ -232,19 +220,41 @@ class _Replayed:
 
 
 def _copied(states: list[State]) -> list[State]:
-    """New state dicts and sub-state dicts (shared ones stay shared); the values are strings
-    and tuples."""
+    """What a caller may change of the kept states, copied: new state dicts, and new user
+    sub-states (shared ones stay shared). The featurizer's `prediction_states` deletes keys
+    of the user sub-states only (`_choose_last_user_input`, `_remove_user_text_if_intent`,
+    guarded by a checksum test), so the other sub-states (previous action, slots, active
+    loop; values are strings and tuples) are handed out shared: a third of the time of
+    copying them all (0.32 -> 0.10 ms at 150 states, several calls per message)."""
     copies: dict[int, dict[str, Any]] = {}
     result = []
     for state in states:
-        new = {}
-        for name, sub_state in state.items():
-            copy = copies.get(id(sub_state))
-            if copy is None:
-                copy = copies[id(sub_state)] = dict(sub_state)
-            new[name] = copy
+        new = dict(state)
+        user = state.get(USER)
+        if user is not None:
+            user_copy = copies.get(id(user))
+            if user_copy is None:
+                user_copy = copies[id(user)] = dict(user)
+            new[USER] = user_copy
         result.append(new)
     return result
+
+
+# the last rule-only data seen: (the dict, a deep copy of it, its key); the policies pass the
+# same dict on every prediction
+_LAST_RULE_ONLY_DATA: list[tuple[dict[str, Any], dict[str, Any], str]] = []
+
+
+def _settings_key(rule_only_data: dict[str, Any]) -> str:
+    """The rule-only data as part of a key of the kept states: its JSON, encoded once while
+    the same dict still holds the same data (comparing is cheaper than encoding)."""
+    if _LAST_RULE_ONLY_DATA:
+        data, held, key = _LAST_RULE_ONLY_DATA[0]
+        if data is rule_only_data and held == rule_only_data:
+            return key
+    key = json.dumps(rule_only_data, sort_keys=True, default=str)
+    _LAST_RULE_ONLY_DATA[:] = [(rule_only_data, copy.deepcopy(rule_only_data), key)]
+    return key
 
 
 def states_for_tracker_history(
@@ -259,7 +269,7 @@ def states_for_tracker_history(
     settings = (
         omit_unset_slots,
         ignore_rule_only_turns,
-        json.dumps(rule_only_data, sort_keys=True, default=str) if rule_only_data else None,
+        _settings_key(rule_only_data) if rule_only_data else None,
     )
     kept: dict[Any, _Replayed] = tracker.__dict__.setdefault(_STATES_ATTRIBUTE, {})
     applied = tracker.applied_events()
@@ -482,11 +492,11 @@ _format_tracker_states = Policy.format_tracker_states  # Rasa's own
 _DEBUG_DROPPED = structlog.make_filtering_bound_logger(logging.CRITICAL).debug
 
 
-def _debug_dropped() -> bool:
-    """Whether rule_policy's structlog logger drops debug messages (Rasa configures it with
+def _debug_dropped(module: types.ModuleType = rule_policy) -> bool:
+    """Whether a Rasa module's structlog logger drops debug messages (Rasa configures it with
     `make_filtering_bound_logger(<log level>)`; any other logger is assumed to keep them)."""
     # `bind()` gives the bound logger behind structlog's lazy proxy (cached after first use)
-    return getattr(type(rule_policy.structlogger.bind()), "debug", None) is _DEBUG_DROPPED
+    return getattr(type(module.structlogger.bind()), "debug", None) is _DEBUG_DROPPED
 
 
 def format_tracker_states(states: list[dict]) -> str:
@@ -498,7 +508,30 @@ def format_tracker_states(states: list[dict]) -> str:
     return _format_tracker_states(states)
 
 
+class DebugOnlyCopy(types.ModuleType):
+    """The `copy` module as a Rasa module that copies only for its debug messages sees it."""
+
+    def __init__(self, module: types.ModuleType) -> None:
+        super().__init__("copy")
+        self._module = module
+
+    def deepcopy(self, value: Any, memo: dict[int, Any] | None = None) -> Any:
+        if _debug_dropped(self._module):
+            return value  # only for a debug message that is dropped unread
+        return copy.deepcopy(value, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+# the Rasa modules whose only use of `copy` is `copy.deepcopy(...)` in a structlog debug call
+DEBUG_ONLY_COPY_MODULES = (processor, memoization, rule_policy)
+
+
 def install() -> None:
+    for module in DEBUG_ONLY_COPY_MODULES:
+        if module.copy is copy:
+            module.copy = DebugOnlyCopy(module)
     RulePolicy._get_possible_keys = get_possible_keys
     RulePolicy.format_tracker_states = staticmethod(format_tracker_states)
     RemoteAction._validate_action_result = _validate_action_result
@@ -508,5 +541,3 @@ def install() -> None:
     DaskGraphRunner.run = graph_run
     action_request.install()  # the action server's request without the whole session
     applied_events.install()  # each event walked once, not on every call
-    if not sqlalchemy.event.contains(Engine, "connect", sqlite_write_ahead_log):
-        sqlalchemy.event.listen(Engine, "connect", sqlite_write_ahead_log)

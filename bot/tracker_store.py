@@ -26,10 +26,18 @@ says whether the database still holds exactly what the tracker holds:
   Measured (tracemalloc, a 490-event session): 0.25 KB per event, and as much again for the
   policies' states bot/rasa_speedups.py keeps on a tracker: about 27 MB when full.
 
+SQLite's durability is a setting of endpoints.yml (`sqlite_journal_mode`, `sqlite_synchronous`:
+SQLite's PRAGMAs, run on each of the store's connections; unset, SQLite's defaults). The project
+sets WAL and NORMAL: a commit writes the log and syncs nothing (the default, DELETE and FULL,
+syncs the disk on every commit, with the server's one thread waiting); a crash or kill of the
+process loses nothing, a power cut or OS crash may lose the last commits.
+
 `save` is Rasa's `SQLTrackerStore.save` with two changes: the query that counts the rows already
 stored (Rasa's `_additional_events`) also returns their highest id, the same key as above; and a
 turn's new rows go in as one executemany (the same rows and column values as Rasa's, compared in
-the tests), not an ORM object, a flush and an INSERT per event.
+the tests), not an ORM object, a flush and an INSERT per event. Every query is a Core statement
+built once (`_Statements`): SQLAlchemy caches its compiled form, where an ORM query is built,
+keyed and compiled again on every call.
 tests/test_tracker_store.py fails when Rasa's `save`, `_retrieve` or `_event_query` change.
 """
 
@@ -39,7 +47,6 @@ import itertools
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,27 +70,6 @@ _START_ATTRIBUTE = "_sales_coach_session_start"
 _UNKNOWN = object()
 
 
-# SQLite's settings for how sure a commit is to be on disk when it returns (sqlite.org/pragma.html
-# #pragma_synchronous). With the write-ahead log both keep the file consistent; NORMAL may lose the
-# last commits on a power cut or an OS crash, never on a crash of the server.
-SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
-
-
-def _write_ahead_log(synchronous: str) -> Callable[[Any, Any], None]:
-    """SQLite's write-ahead log for each new connection. Rasa's default rollback journal syncs
-    the disk several times per commit and the store commits every turn, blocking Rasa's event
-    loop meanwhile (9.8 ms a commit on this machine's disk; with the log and FULL 1.2 ms, with
-    NORMAL 0.02 ms). Readers (the trainers' report) no longer wait for the writer either."""
-
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA synchronous={synchronous}")
-        cursor.close()
-
-    return on_connect
-
-
 def _last(tracker: DialogueStateTracker, count: int) -> list[Event]:
     """The tracker's last `count` events, read from the end of its deque (islice from the
     start walks the whole session)."""
@@ -99,18 +85,78 @@ class _Kept:
     size: int  # len(tracker.events) when it was saved
 
 
+def _run_pragmas(pragmas: list[str]) -> Any:
+    def on_connect(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        for pragma in pragmas:
+            cursor.execute(pragma)
+        cursor.close()
+
+    return on_connect
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The store's queries, built once as Core statements on Rasa's table: SQLAlchemy keeps
+    each one's compiled form, where an ORM query was built, keyed and compiled on every use
+    (a tenth of the Rasa server's busy time under load, py-spy). The same SQL as the ORM's."""
+
+    start: Any  # the latest session start of a conversation
+    all_rows: Any  # (count, highest id) of all its rows
+    session_rows: Any  # ... of its rows stamped at or after :start
+    highest: Any  # its highest id
+    insert: Any
+
+    @classmethod
+    def of(cls, table: sa.Table) -> _Statements:
+        sender = table.c.sender_id == sa.bindparam("sender_id")
+        rows = sa.select(sa.func.count(table.c.id), sa.func.max(table.c.id)).where(sender)
+        return cls(
+            start=sa.select(sa.func.max(table.c.timestamp)).where(
+                sender, table.c.type_name == SessionStarted.type_name
+            ),
+            all_rows=rows,
+            session_rows=rows.where(table.c.timestamp >= sa.bindparam("start")),
+            highest=sa.select(sa.func.max(table.c.id)).where(sender),
+            insert=table.insert(),
+        )
+
+
+# what the `sqlite_journal_mode` and `sqlite_synchronous` settings accept (SQLite's PRAGMAs)
+SQLITE_JOURNAL_MODES = frozenset({"DELETE", "TRUNCATE", "PERSIST", "MEMORY", "WAL", "OFF"})
+SQLITE_SYNCHRONOUS = frozenset({"OFF", "NORMAL", "FULL", "EXTRA"})
+
+
+def _sqlite_pragmas(journal_mode: str | None, synchronous: str | None) -> list[str]:
+    """The PRAGMAs for the settings (None: SQLite's default, no PRAGMA); only SQLite's own
+    values, so a setting never reaches the database as arbitrary SQL."""
+    pragmas = []
+    for name, value, allowed in (
+        ("journal_mode", journal_mode, SQLITE_JOURNAL_MODES),
+        ("synchronous", synchronous, SQLITE_SYNCHRONOUS),
+    ):
+        if value is None:
+            continue
+        if str(value).upper() not in allowed:
+            raise ValueError(f"sqlite_{name} must be one of {sorted(allowed)}, not {value!r}")
+        pragmas.append(f"PRAGMA {name}={str(value).upper()}")
+    return pragmas
+
+
 class CachedSQLTrackerStore(SQLTrackerStore):
     def __init__(
         self,
         *args: Any,
         cache_events: int = 50000,
         cache_trackers: int = 1000,
-        sqlite_synchronous: str = "FULL",
+        sqlite_journal_mode: str | None = None,
+        sqlite_synchronous: str | None = None,
         **kwargs: Any,
     ) -> None:
-        if sqlite_synchronous.upper() not in SQLITE_SYNCHRONOUS:
-            raise ValueError(f"sqlite_synchronous: one of {', '.join(SQLITE_SYNCHRONOUS)}")
         super().__init__(*args, **kwargs)
+        pragmas = _sqlite_pragmas(sqlite_journal_mode, sqlite_synchronous)
+        if pragmas and self.engine.dialect.name != "sqlite":
+            logger.warning("sqlite_journal_mode and sqlite_synchronous apply to SQLite only")
         if self.engine.dialect.name == "sqlite" and isinstance(self.engine.pool, NullPool):
             # SQLAlchemy 1.4 opens and closes a connection for every session on an SQLite
             # file (NullPool): a fifth of the server's time went to closing them. Pooled, as
@@ -125,9 +171,13 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 max_overflow=10,
                 connect_args={"check_same_thread": False},
             )
-            sa.event.listen(self.engine, "connect", _write_ahead_log(sqlite_synchronous.upper()))
+            if pragmas:
+                # on every connection of the pool, before its first use (synchronous is
+                # per connection; WAL is kept in the file)
+                sa.event.listen(self.engine, "connect", _run_pragmas(pragmas))
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self._create_indexes()
+        self._statements = _Statements.of(self.SQLEvent.__table__)
         self.cache_events = int(cache_events)
         self.cache_trackers = int(cache_trackers)
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
@@ -157,18 +207,15 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         the current session: those stamped at or after the latest session start, or all.
         Two queries on the indexes below instead of Rasa's one, which reads every row the
         conversation ever had (its `OR ... IS NULL` defeats any index)."""
-        event = self.SQLEvent
-        start = (
-            session.query(sa.func.max(event.timestamp))
-            .filter(event.sender_id == sender_id, event.type_name == SessionStarted.type_name)
-            .scalar()
-        )
-        query = session.query(sa.func.count(event.id), sa.func.max(event.id)).filter(
-            event.sender_id == sender_id
-        )
-        if start is not None:
-            query = query.filter(event.timestamp >= start)
-        count, highest = query.one()
+        connection = session.connection()
+        start = connection.execute(self._statements.start, {"sender_id": sender_id}).scalar()
+        if start is None:
+            row = connection.execute(self._statements.all_rows, {"sender_id": sender_id})
+        else:
+            row = connection.execute(
+                self._statements.session_rows, {"sender_id": sender_id, "start": start}
+            )
+        count, highest = row.one()
         return int(count), highest
 
     def _create_indexes(self) -> None:
@@ -278,12 +325,11 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             ]
             if rows:
                 # one executemany instead of an ORM object (and an INSERT) per event
-                session.execute(self.SQLEvent.__table__.insert(), rows)
-                highest = (
-                    session.query(sa.func.max(self.SQLEvent.id))
-                    .filter(self.SQLEvent.sender_id == sender_id)
-                    .scalar()
-                )
+                connection = session.connection()
+                connection.execute(self._statements.insert, rows)
+                highest = connection.execute(
+                    self._statements.highest, {"sender_id": sender_id}
+                ).scalar()
             session.commit()
 
         logger.debug(f"Tracker with sender_id '{sender_id}' stored to database")

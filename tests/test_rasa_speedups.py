@@ -117,6 +117,9 @@ def test_the_server_runs_with_it_when_endpoints_yml_loads_our_nlg() -> None:
     from bot.rasa_speedups import format_tracker_states
 
     assert RulePolicy.format_tracker_states is format_tracker_states
+    from bot.rasa_speedups import DEBUG_ONLY_COPY_MODULES, DebugOnlyCopy
+
+    assert all(isinstance(module.copy, DebugOnlyCopy) for module in DEBUG_ONLY_COPY_MODULES)
 
 
 def test_event_classes_are_the_ones_rasa_finds() -> None:
@@ -130,18 +133,6 @@ def test_event_classes_are_the_ones_rasa_finds() -> None:
     # whole trackers come back as Rasa builds them
     events = [UserUttered("hi", {"name": "greet"}), SlotSet("language", "en"), ActionExecuted("x")]
     assert deserialise_events([e.as_dict() for e in events]) == events
-
-
-def test_sqlite_tracker_stores_write_ahead(tmp_path) -> None:
-    from rasa.core.tracker_store import SQLTrackerStore
-    from rasa.shared.core.domain import Domain
-
-    import bot.nlg  # noqa: F401  # what the server imports: installs the fixes
-
-    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"))
-    with store.engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
 
 
 @pytest.fixture(scope="module")
@@ -187,10 +178,13 @@ def test_states_are_rasas_at_every_step_of_every_story(story_trackers) -> None:
             for settings in SETTINGS:
                 ours = states_for_tracker_history(domain, tracker, **settings)
                 assert ours == _states_for_tracker_history(domain, tracker, **settings)
-                # callers change what they get (tracker_featurizers.py): it must not stay
+                # callers change what they get (tracker_featurizers.py deletes keys of the
+                # user sub-states): it must not stay
                 for state in ours:
                     state.get("user", {}).pop("intent", None)
+                    state.get("user", {}).pop("text", None)
                     state.pop("slots", None)
+                    state.pop("prev_action", None)
                 compared += 1
     assert compared > 1000
 
@@ -516,10 +510,44 @@ def test_rule_matching_is_rasas_at_every_step_of_a_recorded_conversation(
     )
     tracker = DialogueStateTracker("rep", domain.slots)
     matched = 0
+    settings = {"rule_only_data": policy._get_rule_only_data()}  # RulePolicy's
     for event in deserialise_events(recorded):
         tracker.update(event)
         matched += _same_rules_and_predictions(policy, domain, tracker)
+        # the featurizer changed the states the predictions got, not the ones kept
+        ours = states_for_tracker_history(domain, tracker, **settings)
+        assert ours == _states_for_tracker_history(domain, tracker, **settings)
     assert matched > 100
+
+
+def test_the_featurizers_changes_to_the_states_are_the_ones_this_was_written_against() -> None:
+    """bot/rasa_speedups.py hands the other sub-states out shared: only the user sub-states
+    may be changed by the featurizer. Read the new code before updating these digests."""
+    import hashlib
+    import inspect
+
+    from rasa.core.featurizers.tracker_featurizers import (
+        MaxHistoryTrackerFeaturizer,
+        TrackerFeaturizer,
+    )
+    from rasa.core.policies.policy import Policy
+
+    functions = {
+        "prediction_states": MaxHistoryTrackerFeaturizer.prediction_states,
+        "_choose_last_user_input": TrackerFeaturizer._choose_last_user_input,
+        "_remove_user_text_if_intent": TrackerFeaturizer._remove_user_text_if_intent,
+        "_prediction_states": Policy._prediction_states,
+    }
+    digests = {
+        name: hashlib.sha256(inspect.getsource(f).encode()).hexdigest()[:16]
+        for name, f in functions.items()
+    }
+    assert digests == {
+        "prediction_states": "451caf09a389e871",
+        "_choose_last_user_input": "0a4f5a414bf19fbb",
+        "_remove_user_text_if_intent": "b0dc0d2430e6b41e",
+        "_prediction_states": "ed9b82bed2f26ad7",
+    }
 
 
 def test_rasas_rule_matching_is_the_one_this_was_written_against() -> None:
@@ -585,21 +613,26 @@ def test_a_set_rebuilt_until_its_order_holds_is_rasas_rebuilt_every_time(size) -
 
 @pytest.fixture
 def structlog_at() -> Any:
-    """Rasa's structlog set up at a log level, as `rasa run` does; rule_policy's logger made
-    anew (structlog caches it on first use); both restored after."""
+    """Rasa's structlog set up at a log level, as `rasa run` does; the loggers of the modules
+    bot/rasa_speedups.py looks at made anew (structlog caches them on first use); all restored
+    after."""
     import structlog
-    from rasa.core.policies import rule_policy
     from rasa.utils.log_utils import configure_structlog
 
-    saved_config, saved_logger = structlog.get_config(), rule_policy.structlogger
+    from bot.rasa_speedups import DEBUG_ONLY_COPY_MODULES
+
+    saved_config = structlog.get_config()
+    saved_loggers = [(module, module.structlogger) for module in DEBUG_ONLY_COPY_MODULES]
 
     def set_up(level: int) -> None:
         configure_structlog(level)
-        rule_policy.structlogger = structlog.get_logger()
+        for module, _ in saved_loggers:
+            module.structlogger = structlog.get_logger()
 
     yield set_up
     structlog.configure(**saved_config)
-    rule_policy.structlogger = saved_logger
+    for module, logger in saved_loggers:
+        module.structlogger = logger
 
 
 def test_states_are_formatted_only_when_the_debug_message_is_logged(
@@ -652,3 +685,65 @@ def test_rasas_state_formatting_is_used_only_for_the_debug_message() -> None:
         if "format_tracker_states(" in line and "def " not in line
     ]
     assert uses == ["rule_policy.py"]
+
+
+def test_rasas_debug_copies_are_made_only_when_the_message_is_logged(structlog_at) -> None:
+    import logging
+
+    import bot.nlg  # noqa: F401  # what the server imports: installs the fixes
+    from bot.rasa_speedups import DEBUG_ONLY_COPY_MODULES
+
+    value = {"events": [{"event": "slot", "name": "topic", "value": ["a", "b"]}]}
+    for module in DEBUG_ONLY_COPY_MODULES:
+        structlog_at(logging.INFO)  # `rasa run`'s default
+        assert module.copy.deepcopy(value) is value
+        structlog_at(logging.DEBUG)
+        copied = module.copy.deepcopy(value)
+        assert copied == value and copied is not value
+        assert copied["events"][0]["value"] is not value["events"][0]["value"]
+        assert module.copy.copy is copy.copy  # the rest is the real module
+
+
+def test_rasas_only_uses_of_copy_there_are_for_debug_messages() -> None:
+    """bot/rasa_speedups.py skips `copy.deepcopy` in these modules when debug messages are
+    dropped: every use of `copy` in them must be `copy.deepcopy(...)` as a keyword argument
+    of `structlogger.debug(...)`. Read any new use before changing this test."""
+    import ast
+    import inspect
+
+    from bot.rasa_speedups import DEBUG_ONLY_COPY_MODULES
+
+    for module in DEBUG_ONLY_COPY_MODULES:
+        tree = ast.parse(inspect.getsource(module))
+        in_debug: set[int] = set()
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and ast.unparse(node.func) == "structlogger.debug"
+                and all(isinstance(a, ast.Constant) for a in node.args)
+            ):
+                for keyword in node.keywords:
+                    value = keyword.value
+                    if isinstance(value, ast.Call) and ast.unparse(value.func) == "copy.deepcopy":
+                        in_debug.add(id(value.func.value))
+        uses = [
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and node.id == "copy" and isinstance(node.ctx, ast.Load)
+        ]
+        assert uses, module.__name__
+        assert all(id(node) in in_debug for node in uses), module.__name__
+
+
+def test_the_rule_only_data_key_is_its_json_while_it_holds_the_same_data() -> None:
+    from bot.rasa_speedups import _settings_key
+
+    def rasas(data: dict[str, Any]) -> str:
+        return json.dumps(data, sort_keys=True, default=str)
+
+    data = {"slots": ["feedback", "deal_stage"], "loops": ["stalled_deal_form"]}
+    assert _settings_key(data) == _settings_key(data) == rasas(data)
+    data["loops"].append("readiness_form")  # the same dict, changed in place
+    assert _settings_key(data) == rasas(data)
+    other = {"slots": [], "loops": []}
+    assert _settings_key(other) == rasas(other)

@@ -217,34 +217,42 @@ def test_the_project_endpoints_select_it(tmp_path, monkeypatch, domain) -> None:
     monkeypatch.chdir(tmp_path)
     store = create_tracker_store(config, domain)
     assert isinstance(store, CachedSQLTrackerStore)
-    assert sqlite_settings(store) == ("wal", NORMAL)
+    # its durability setting, on the connections the store uses (Rasa builds the store before
+    # anything of the project's is imported, so the store itself must set it)
+    assert config.kwargs["sqlite_journal_mode"] == "WAL"
+    assert pragmas(store) == ("wal", 1)  # 1: NORMAL
+    assert (tmp_path / "var" / "trackers.db-wal").exists()
 
 
-# SQLite's numbers for the `synchronous` settings (sqlite.org/pragma.html#pragma_synchronous)
-NORMAL, FULL = 1, 2
+def pragmas(store: SQLTrackerStore) -> tuple[str, int]:
+    with store.session_scope() as session:
+        connection = session.connection()
+        return (
+            connection.exec_driver_sql("PRAGMA journal_mode").scalar(),
+            connection.exec_driver_sql("PRAGMA synchronous").scalar(),
+        )
 
 
-def sqlite_settings(store: CachedSQLTrackerStore) -> tuple[str, int]:
-    with store.engine.connect() as connection:
-        journal = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
-        return journal, connection.exec_driver_sql("PRAGMA synchronous").scalar()
+def test_sqlites_durability_is_sqlites_default_unless_set(tmp_path, domain) -> None:
+    ours, rasa = stores(tmp_path, domain)
+    assert pragmas(ours) == pragmas(rasa) == ("delete", 2)  # 2: FULL
+    set_ = CachedSQLTrackerStore(
+        domain, dialect="sqlite", db=str(tmp_path / "set.db"), sqlite_synchronous="normal"
+    )
+    assert pragmas(set_) == ("delete", 1)
+    with pytest.raises(ValueError, match="sqlite_journal_mode"):
+        CachedSQLTrackerStore(
+            domain, dialect="sqlite", db=str(tmp_path / "x.db"), sqlite_journal_mode="WAL; DROP"
+        )
 
 
-def test_sqlite_runs_on_the_write_ahead_log_and_syncs_every_commit_by_default(
-    tmp_path, domain
-) -> None:
-    ours, rasas = stores(tmp_path, domain)
-    assert sqlite_settings(ours) == ("wal", FULL)
+def test_a_turn_saved_on_the_log_is_read_by_another_process_store(tmp_path, domain) -> None:
+    ours, rasa = stores(tmp_path, domain, sqlite_journal_mode="WAL", sqlite_synchronous="NORMAL")
     run(one_turn(ours, "rep", turn("how do i follow up", "ask_follow_up")))
-    # another process's store (Rasa's own, on its rollback-journal engine) reads the turn
-    assert len(run(rasas.retrieve("rep")).events) == 6
-
-
-def test_sqlite_synchronous_is_set_from_the_endpoints_and_checked(tmp_path, domain) -> None:
-    ours, _ = stores(tmp_path, domain, sqlite_synchronous="normal")
-    assert sqlite_settings(ours) == ("wal", NORMAL)
-    with pytest.raises(ValueError, match="sqlite_synchronous"):
-        stores(tmp_path, domain, sqlite_synchronous="OFF")
+    # Rasa's own store, another engine on the same file (as `make report` reads it)
+    assert [e.type_name for e in run(rasa.retrieve("rep")).events] == [
+        "user", "slot", "action", "bot", "slot", "action"
+    ]  # fmt: skip
 
 
 # Rasa's code this module repeats or relies on, as in Rasa 3.6.21: if it changes, read the new
@@ -275,9 +283,10 @@ def test_its_count_of_stored_events_is_rasas(tmp_path, domain) -> None:
     sessions (and without one), and uses the indexes it adds."""
     ours, rasa = stores(tmp_path, domain)
 
-    def rasas_count(sender: str) -> int:
+    def rasas_count(sender: str) -> tuple[int, int]:
         with rasa.session_scope() as session:
-            return rasa._event_query(session, sender, fetch_events_from_all_sessions=False).count()
+            rows = rasa._event_query(session, sender, fetch_events_from_all_sessions=False).all()
+            return len(rows), max(row.id for row in rows)
 
     async def conversations() -> None:
         await one_turn(rasa, "no-session", turn("hi", "greet"))
@@ -291,12 +300,23 @@ def test_its_count_of_stored_events_is_rasas(tmp_path, domain) -> None:
             await rasa.save(tracker)
             for sender in ("no-session", "sessions"):
                 with ours.session_scope() as session:
-                    assert ours._rows_key(session, sender)[0] == rasas_count(sender)
+                    assert ours._rows_key(session, sender) == rasas_count(sender)
 
     run(conversations())
     with ours.engine.connect() as connection:
         names = {row[1] for row in connection.exec_driver_sql("PRAGMA index_list(events)")}
-    assert {"ix_events_sender_type_time", "ix_events_sender_time"} <= names
+        assert {"ix_events_sender_type_time", "ix_events_sender_time"} <= names
+        statements = ours._statements
+        for statement, index in (
+            (statements.start, "ix_events_sender_type_time"),
+            (statements.session_rows, "ix_events_sender_time"),
+        ):
+            compiled = statement.compile(dialect=ours.engine.dialect)
+            values = compiled.construct_params({"sender_id": "sessions", "start": 0.0})
+            plan = connection.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {compiled}", tuple(values[n] for n in compiled.positiontup)
+            ).all()
+            assert f"COVERING INDEX {index}" in " ".join(row[-1] for row in plan)
 
 
 def test_its_rows_are_the_ones_rasas_save_writes(tmp_path, domain) -> None:

@@ -65,10 +65,10 @@ def main(argv: list[str] | None = None) -> int:
             domain, dialect="sqlite", db=db
         ),
         "ours, write-ahead log, synchronous FULL": lambda db: CachedSQLTrackerStore(
-            domain, dialect="sqlite", db=db, sqlite_synchronous="FULL"
+            domain, dialect="sqlite", db=db, sqlite_journal_mode="WAL", sqlite_synchronous="FULL"
         ),
         "ours, write-ahead log, synchronous NORMAL": lambda db: CachedSQLTrackerStore(
-            domain, dialect="sqlite", db=db, sqlite_synchronous="NORMAL"
+            domain, dialect="sqlite", db=db, sqlite_journal_mode="WAL", sqlite_synchronous="NORMAL"
         ),
     }
     print(f"save of one turn, {args.conversations} x {args.turns} turns, database in {args.dir}")

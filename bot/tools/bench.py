@@ -188,7 +188,7 @@ def start_ours(tmp: Path) -> Bot:
     """As `make run` starts it: endpoints.yml, with its SQL store in a file of this run."""
     bot, actions_port = Bot("Sales Coach", free_port()), free_port()
     endpoints = yaml.safe_load((PROJECT_DIR / "endpoints.yml").read_text())
-    endpoints["action_endpoint"] = {"url": f"http://127.0.0.1:{actions_port}/webhook"}
+    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
     if endpoints.get("tracker_store", {}).get("dialect") == "sqlite":
         endpoints["tracker_store"]["db"] = str(tmp / "trackers.db")
     (tmp / "endpoints.yml").write_text(yaml.safe_dump(endpoints))

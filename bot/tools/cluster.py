@@ -196,7 +196,11 @@ def endpoints(settings: Settings, index: int) -> dict[str, Any]:
     generated file holds no secret.
     """
     config = yaml.safe_load((PROJECT_DIR / "endpoints.yml").read_text(encoding="utf-8")) or {}
-    config["action_endpoint"] = {"url": f"http://{LOOPBACK}:{settings.action_port(index)}/webhook"}
+    # the project's settings (selective domain), this replica's action server
+    config["action_endpoint"] = {
+        **(config.get("action_endpoint") or {}),
+        "url": f"http://{LOOPBACK}:{settings.action_port(index)}/webhook",
+    }
     config["tracker_store"] = {
         # Rasa's SQL store with the conversations in use kept in memory, checked against
         # PostgreSQL on every message (bot/tracker_store.py): replicas never serve a stale one

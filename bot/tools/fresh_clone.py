@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bot.tools.bench import NOT_AN_ANSWER, PROJECT_DIR, free_port
+from bot.tools.bench import NOT_AN_ANSWER, PROJECT_DIR, free_port, stop_process_group
 
 TIMEOUT = 1200.0
 # What make passes to the commands it runs: a user's shell has none of it.
@@ -57,17 +56,6 @@ def wait_for_first_answer(
     raise TimeoutError(f"no answer on port {port} before the deadline")
 
 
-def stop(process: subprocess.Popen) -> None:
-    """Stops `make run` and everything it started (its own process group)."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
 def first_answer_seconds(repo: Path = PROJECT_DIR, timeout: float = TIMEOUT) -> float:
     env = {k: v for k, v in os.environ.items() if k not in MAKE_VARIABLES}
     with tempfile.TemporaryDirectory(prefix="sales-coach-fresh-") as tmp:
@@ -90,7 +78,7 @@ def first_answer_seconds(repo: Path = PROJECT_DIR, timeout: float = TIMEOUT) -> 
                 print(log_path.read_text()[-3000:], file=sys.stderr)
                 raise
             finally:
-                stop(process)
+                stop_process_group(process)  # `make run` and the servers it started
 
 
 def main() -> int:

@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bot.tools.bench import NOT_AN_ANSWER
-from bot.tools.fresh_clone import stop, wait_for_first_answer
+from bot.tools.bench import NOT_AN_ANSWER, stop_process_group
+from bot.tools.fresh_clone import wait_for_first_answer
 
 APOLOGY = sorted(NOT_AN_ANSWER)[0]
 
@@ -46,7 +46,7 @@ class Bot:
 def running() -> Iterator[subprocess.Popen]:
     process = subprocess.Popen(["sleep", "60"], start_new_session=True)
     yield process
-    stop(process)
+    stop_process_group(process)
 
 
 def start_bot(replies: list[list[dict]]) -> Iterator[Bot]:
@@ -99,7 +99,7 @@ def test_stop_ends_the_whole_process_group() -> None:
         start_new_session=True,
     )  # fmt: skip
     child = int(process.stdout.readline())
-    stop(process)
+    stop_process_group(process)
     assert process.returncode is not None
     time.sleep(0.2)
     state = subprocess.run(["ps", "-o", "stat=", "-p", str(child)], capture_output=True, text=True)

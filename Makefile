@@ -98,6 +98,8 @@ nlu-gate: setup $(MODEL)
 	$(PY) -m bot.tools.nlu_gate results/nlu-unseen --languages-from $(UNSEEN_SET) \
 		--min-accuracy 0.72 --min-language-accuracy 0.68 --min-off-topic-recall 0.81 \
 		--guard "$(UNSEEN_GUARD)"; unseen=$$?; fi; \
+	if [ -f tests/nlu/second_labels.yml ]; then echo "== two annotators (the ceiling; no gate)"; \
+	$(PY) -m bot.tools.label_agreement || exit 1; fi; \
 	exit $$((held || real || unseen))
 
 ## the fallback threshold's trade-off: share answered and accuracy of answered, per threshold

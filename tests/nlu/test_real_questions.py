@@ -24,6 +24,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 REAL_QUESTIONS = PROJECT_DIR / "tests" / "nlu" / "real_questions.yml"
 UNSEEN_QUESTIONS = PROJECT_DIR / "tests" / "nlu" / "real_questions_unseen.yml"
 HELD_OUT = PROJECT_DIR / "tests" / "nlu" / "held_out.yml"
+SECOND_LABELS = PROJECT_DIR / "tests" / "nlu" / "second_labels.yml"
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,19 @@ def test_the_two_real_sets_share_no_question() -> None:
     tuned = [example["text"] for example in read_examples(REAL_QUESTIONS)]
     unseen = [example["text"] for example in read_examples(UNSEEN_QUESTIONS)]
     assert near_duplicates(unseen, tuned) == []
+
+
+def test_the_second_annotator_labelled_every_real_question_once() -> None:
+    # second_labels.yml measures how far two annotators agree (bot/tools/label_agreement.py):
+    # a question added to a set without a second label, or a stale one, would skew that.
+    labels = yaml.safe_load(SECOND_LABELS.read_text(encoding="utf-8"))["labels"]
+    questions = [e["text"] for path in SIZES for e in read_examples(path)]
+    assert Counter(label["text"] for label in labels) == Counter(questions)
+    for label in labels:
+        assert label["intent"] in LABELS, label
+        assert set(label) <= {"text", "intent", "hesitated_with"}, label
+        if "hesitated_with" in label:
+            assert label["hesitated_with"] in LABELS - {label["intent"]}, label
 
 
 @pytest.mark.parametrize(

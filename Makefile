@@ -104,7 +104,7 @@ nlu-gate: setup $(MODEL)
 
 ## the fallback threshold's trade-off: share answered and accuracy of answered, per threshold
 nlu-curve: setup $(MODEL)
-	$(PY) -m bot.tools.nlu_curve $(wildcard $(REAL_SET)) tests/nlu/held_out.yml
+	$(PY) -m bot.tools.nlu_curve $(wildcard $(REAL_SET) $(UNSEEN_SET)) tests/nlu/held_out.yml
 
 ## conversations end to end, every intent in three languages
 stories: setup $(MODEL)

@@ -18,6 +18,15 @@ NOT_SUGGESTED = {"nlu_fallback", "out_of_scope"}
 INTERNAL_ACTIONS = {"action_listen", "action_extract_slots"}
 
 
+def suggestable(ranking: list[dict[str, Any]]) -> list[str]:
+    """The ranked intents a button may offer: questions with a label, not fallback or off-topic."""
+    return [
+        item["name"]
+        for item in ranking
+        if item["name"] not in NOT_SUGGESTED and has_text(f"intent.{item['name']}")
+    ]
+
+
 def previous_action(tracker: Tracker) -> str | None:
     """The last action the bot ran before the latest user message."""
     events = list(tracker.events)
@@ -39,10 +48,5 @@ class ActionClarify(Action):
             dispatcher.utter_message(response="utter_help")
             return []
         ranking = tracker.latest_message.get("intent_ranking") or []
-        guesses = [
-            item["name"]
-            for item in ranking
-            if item["name"] not in NOT_SUGGESTED and has_text(f"intent.{item['name']}")
-        ]
-        send_question(dispatcher, clarification(guesses, language_of(tracker)))
+        send_question(dispatcher, clarification(suggestable(ranking), language_of(tracker)))
         return []

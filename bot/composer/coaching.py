@@ -167,11 +167,16 @@ def readiness_summary(kb: KnowledgeBase, yes: Sequence[int], language: str) -> A
     )
 
 
+def clarification_guesses(intents: Sequence[str]) -> list[str]:
+    """The intents "did you mean …?" offers: the first three, help aside (it is the way out)."""
+    return [intent for intent in intents if intent != "help"][:3]
+
+
 def clarification(intents: Sequence[str], language: str) -> tuple[str, Buttons]:
     """ "Did you mean …?" with up to three guesses and a way out."""
-    guesses = [intent for intent in intents if intent != "help"][:3]  # the way out is help
     buttons = [
-        {"title": text(f"intent.{intent}", language), "payload": f"/{intent}"} for intent in guesses
+        {"title": text(f"intent.{intent}", language), "payload": f"/{intent}"}
+        for intent in clarification_guesses(intents)
     ]
     buttons.append({"title": text("button.something_else", language), "payload": "/help"})
     return text("clarify", language), buttons

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,10 +20,14 @@ from rasa.core.agent import Agent
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.utils.log_utils import configure_structlog
 
+from actions.clarify import suggestable
+from bot.composer.coaching import clarification_guesses
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 MODEL = Path(os.environ.get("SALES_COACH_MODEL", PROJECT_DIR / "models" / "sales-coach.tar.gz"))
 THRESHOLDS = [round(0.05 * step, 2) for step in range(0, 19)]
 FALLBACK = "nlu_fallback"
+OUT_OF_SCOPE = "out_of_scope"
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,7 @@ class Scored:
     guess: str
     confidence: float
     margin: float  # top confidence minus the runner-up's (the ambiguity threshold's measure)
+    ranking: tuple[str, ...] = ()  # every intent, most likely first (what clarify offers from)
 
 
 def configured_fallback(config: Path = PROJECT_DIR / "config.yml") -> tuple[float, float]:
@@ -69,9 +75,41 @@ async def score(agent: Agent, nlu_file: Path) -> list[Scored]:
                 ranking[0]["name"],
                 ranking[0]["confidence"],
                 ranking[0]["confidence"] - second,
+                tuple(item["name"] for item in ranking),
             )
         )
     return scored
+
+
+OUTCOMES = (
+    "right answer",
+    "declined, rightly",
+    "clarify offers the right topic",
+    "clarify without it",
+    "clarify, off-topic question",
+    "coaching question declined",
+    "wrong answer",
+)
+
+
+def outcome(item: Scored, threshold: float, ambiguity: float) -> str:
+    """What the user sees for one question: the answer given, or the "did you mean …?" buttons
+    (`action_clarify`) when FallbackClassifier takes the message."""
+    if item.confidence >= threshold and item.margin >= ambiguity:
+        if item.guess == item.intent:
+            return "declined, rightly" if item.intent == OUT_OF_SCOPE else "right answer"
+        return "coaching question declined" if item.guess == OUT_OF_SCOPE else "wrong answer"
+    if item.intent == OUT_OF_SCOPE:
+        return "clarify, off-topic question"
+    offered = clarification_guesses(suggestable([{"name": name} for name in item.ranking]))
+    return "clarify offers the right topic" if item.intent in offered else "clarify without it"
+
+
+def print_outcomes(scored: list[Scored], threshold: float, ambiguity: float) -> None:
+    counts = Counter(outcome(item, threshold, ambiguity) for item in scored)
+    print(f"what the user gets at threshold {threshold} (share of questions):")
+    for name in OUTCOMES:
+        print(f"  {name:<34}{counts[name] / len(scored):>7.3f}{counts[name]:>5}")
 
 
 def print_curve(name: str, rows: list[tuple[float, float, float]], configured: float) -> None:
@@ -94,6 +132,7 @@ def main(argv: list[str]) -> int:
             scored = asyncio.run(score(agent, nlu_file))
             rows = curve(scored, ambiguity)
             print_curve(f"{nlu_file.name} ({len(scored)} questions)", rows, threshold)
+            print_outcomes(scored, threshold, ambiguity)
     return 0
 
 

@@ -1,6 +1,11 @@
 from pathlib import Path
 
-from bot.tools.nlu_curve import Scored, configured_fallback, curve
+import pytest
+
+from bot.tools.nlu_curve import Scored, configured_fallback, curve, outcome
+
+# out_of_scope is never offered as a button: the three offered are tenacity, drive, follow-up
+RANKED = ("out_of_scope", "ask_tenacity", "ask_drive", "ask_follow_up", "ask_commitment")
 
 
 def test_curve_trades_answered_share_for_accuracy() -> None:
@@ -25,3 +30,29 @@ def test_fallback_settings_are_read_from_the_config(tmp_path: Path) -> None:
         "    threshold: 0.4\n    ambiguity_threshold: 0.08\n"
     )
     assert configured_fallback(config) == (0.4, 0.08)
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        (Scored("ask_drive", "ask_drive", 0.9, 0.8), "right answer"),
+        (Scored("out_of_scope", "out_of_scope", 0.9, 0.8), "declined, rightly"),
+        (Scored("ask_drive", "out_of_scope", 0.9, 0.8), "coaching question declined"),
+        (Scored("out_of_scope", "ask_drive", 0.9, 0.8), "wrong answer"),
+        (Scored("ask_drive", "ask_tenacity", 0.9, 0.8), "wrong answer"),
+        # below the threshold: action_clarify offers the first three labelled questions
+        (
+            Scored("ask_drive", "out_of_scope", 0.3, 0.1, RANKED),
+            "clarify offers the right topic",
+        ),
+        (Scored("ask_commitment", "out_of_scope", 0.3, 0.1, RANKED), "clarify without it"),
+        # ambiguous (margin below 0.05) is not answered either
+        (
+            Scored("ask_tenacity", "ask_tenacity", 0.6, 0.01, RANKED),
+            "clarify offers the right topic",
+        ),
+        (Scored("out_of_scope", "ask_tenacity", 0.3, 0.1, RANKED), "clarify, off-topic question"),
+    ],
+)
+def test_outcome_is_what_the_user_sees(item: Scored, expected: str) -> None:
+    assert outcome(item, threshold=0.4, ambiguity=0.05) == expected

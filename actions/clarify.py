@@ -8,23 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import language_of, send_question
+from actions.common import language_of, send_question, suggestable
 from bot.composer.coaching import clarification
-from bot.rendering.strings import has_text
 
-# Offered as buttons: intents with a label in strings.yml (questions; not chit-chat, yes/no
-# or stop).
-NOT_SUGGESTED = {"nlu_fallback", "out_of_scope"}
 INTERNAL_ACTIONS = {"action_listen", "action_extract_slots"}
-
-
-def suggestable(ranking: list[dict[str, Any]]) -> list[str]:
-    """The ranked intents a button may offer: questions with a label, not fallback or off-topic."""
-    return [
-        item["name"]
-        for item in ranking
-        if item["name"] not in NOT_SUGGESTED and has_text(f"intent.{item['name']}")
-    ]
 
 
 def previous_action(tracker: Tracker) -> str | None:

@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.composer.answer import Answer
 from bot.language_choice import answer_language
 from bot.rendering.markdown import to_markdown
+from bot.rendering.strings import has_text
 
 
 def language_of(tracker: Tracker) -> str:
@@ -74,3 +75,17 @@ def send_question(
 ) -> None:
     text, buttons = question
     dispatcher.utter_message(text=text, buttons=buttons)
+
+
+# Offered as buttons: intents with a label in strings.yml (questions; not chit-chat, yes/no
+# or stop).
+NOT_SUGGESTED = {"nlu_fallback", "out_of_scope"}
+
+
+def suggestable(ranking: list[dict[str, Any]]) -> list[str]:
+    """The ranked intents a button may offer: questions with a label, not fallback or off-topic."""
+    return [
+        item["name"]
+        for item in ranking
+        if item["name"] not in NOT_SUGGESTED and has_text(f"intent.{item['name']}")
+    ]

@@ -127,6 +127,30 @@ def test_an_ordinary_question_makes_one_action_call(served) -> None:
     assert "action_validate_slot_mappings" not in proxy.calls
 
 
+@pytest.mark.parametrize(
+    ("text", "opening"),
+    [
+        ("what is basketball", "I coach from one article on salespeople and sales managers"),
+        ("明天北京会下雨吗", "我只根据一篇谈销售员与销售经理的文章做教练"),
+    ],
+)
+def test_an_off_topic_question_is_declined_with_topics_to_tap(served, text, opening) -> None:
+    servers, proxy = served
+    sender = f"off-{uuid.uuid4().hex[:8]}"
+    say(servers, sender, "hi")
+    before = len(proxy.calls)
+    replies = say(servers, sender, text)
+    assert proxy.calls[before:] == ["action_decline"]
+    assert len(replies) == 1 and replies[0]["text"].startswith(opening), replies
+    payloads = [button["payload"] for button in replies[0]["buttons"]]
+    # up to three topics the model ranked closest, then the way out
+    assert 2 <= len(payloads) <= 4 and payloads[-1] == "/help", payloads
+    assert all(
+        p.startswith("/ask_") or p in ("/compare_roles", "/describe_stalled_deal")
+        for p in payloads[:-1]
+    )
+
+
 def test_a_restart_keeps_the_conversation_its_slots_and_context(served) -> None:
     servers, _ = served
     sender = f"restart-{uuid.uuid4().hex[:8]}"

@@ -172,11 +172,22 @@ def clarification_guesses(intents: Sequence[str]) -> list[str]:
     return [intent for intent in intents if intent != "help"][:3]
 
 
-def clarification(intents: Sequence[str], language: str) -> tuple[str, Buttons]:
-    """ "Did you mean …?" with up to three guesses and a way out."""
+def guess_buttons(intents: Sequence[str], language: str) -> Buttons:
+    """Up to three guessed topics as buttons, then the way out (help)."""
     buttons = [
         {"title": text(f"intent.{intent}", language), "payload": f"/{intent}"}
         for intent in clarification_guesses(intents)
     ]
     buttons.append({"title": text("button.something_else", language), "payload": "/help"})
-    return text("clarify", language), buttons
+    return buttons
+
+
+def clarification(intents: Sequence[str], language: str) -> tuple[str, Buttons]:
+    """ "Did you mean …?" with up to three guesses and a way out."""
+    return text("clarify", language), guess_buttons(intents, language)
+
+
+def decline(intents: Sequence[str], language: str) -> tuple[str, Buttons]:
+    """Off-topic: what the bot coaches on, and the topics the question came closest to (a
+    coaching question taken for off-topic is then one tap away)."""
+    return text("decline", language), guess_buttons(intents, language)

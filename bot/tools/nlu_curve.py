@@ -20,7 +20,7 @@ from rasa.core.agent import Agent
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.utils.log_utils import configure_structlog
 
-from actions.clarify import suggestable
+from actions.common import suggestable
 from bot.composer.coaching import clarification_guesses
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -87,21 +87,27 @@ OUTCOMES = (
     "clarify offers the right topic",
     "clarify without it",
     "clarify, off-topic question",
-    "coaching question declined",
+    "coaching question declined, buttons offer it",
+    "coaching question declined without it",
     "wrong answer",
 )
 
 
 def outcome(item: Scored, threshold: float, ambiguity: float) -> str:
     """What the user sees for one question: the answer given, or the "did you mean …?" buttons
-    (`action_clarify`) when FallbackClassifier takes the message."""
+    (`action_clarify`) when FallbackClassifier takes the message. A decline (`action_decline`)
+    offers the same buttons as "did you mean …?"."""
+    offered = clarification_guesses(suggestable([{"name": name} for name in item.ranking]))
     if item.confidence >= threshold and item.margin >= ambiguity:
         if item.guess == item.intent:
             return "declined, rightly" if item.intent == OUT_OF_SCOPE else "right answer"
-        return "coaching question declined" if item.guess == OUT_OF_SCOPE else "wrong answer"
+        if item.guess != OUT_OF_SCOPE:
+            return "wrong answer"
+        if item.intent in offered:
+            return "coaching question declined, buttons offer it"
+        return "coaching question declined without it"
     if item.intent == OUT_OF_SCOPE:
         return "clarify, off-topic question"
-    offered = clarification_guesses(suggestable([{"name": name} for name in item.ranking]))
     return "clarify offers the right topic" if item.intent in offered else "clarify without it"
 
 
@@ -109,7 +115,7 @@ def print_outcomes(scored: list[Scored], threshold: float, ambiguity: float) -> 
     counts = Counter(outcome(item, threshold, ambiguity) for item in scored)
     print(f"what the user gets at threshold {threshold} (share of questions):")
     for name in OUTCOMES:
-        print(f"  {name:<34}{counts[name] / len(scored):>7.3f}{counts[name]:>5}")
+        print(f"  {name:<46}{counts[name] / len(scored):>7.3f}{counts[name]:>5}")
 
 
 def print_curve(name: str, rows: list[tuple[float, float, float]], configured: float) -> None:

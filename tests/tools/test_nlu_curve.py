@@ -37,7 +37,15 @@ def test_fallback_settings_are_read_from_the_config(tmp_path: Path) -> None:
     [
         (Scored("ask_drive", "ask_drive", 0.9, 0.8), "right answer"),
         (Scored("out_of_scope", "out_of_scope", 0.9, 0.8), "declined, rightly"),
-        (Scored("ask_drive", "out_of_scope", 0.9, 0.8), "coaching question declined"),
+        # a decline's buttons are the first three labelled questions of the ranking
+        (
+            Scored("ask_drive", "out_of_scope", 0.9, 0.8, RANKED),
+            "coaching question declined, buttons offer it",
+        ),
+        (
+            Scored("ask_commitment", "out_of_scope", 0.9, 0.8, RANKED),
+            "coaching question declined without it",
+        ),
         (Scored("out_of_scope", "ask_drive", 0.9, 0.8), "wrong answer"),
         (Scored("ask_drive", "ask_tenacity", 0.9, 0.8), "wrong answer"),
         # below the threshold: action_clarify offers the first three labelled questions

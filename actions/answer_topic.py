@@ -26,6 +26,6 @@ class ActionAnswerTopic(Action):
         if topic is None:  # a rule mapped an intent the knowledge base has no topic for
             dispatcher.utter_message(response="utter_help")
             return []
-        events = send_answer(dispatcher, topic_answer(kb, topic, language_of(tracker)))
+        events = send_answer(dispatcher, topic_answer(kb, topic, language_of(tracker)), tracker)
         # a new topic: the roles talked about before no longer apply
         return [SlotSet("topic", topic.id), SlotSet("roles", None), *events]

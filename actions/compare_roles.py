@@ -44,5 +44,5 @@ class ActionCompareRoles(Action):
         )
         aspect = next(iter(entity_values(tracker, "aspect")), None)
         answer = comparison_answer(kb, roles, language_of(tracker), aspect)
-        events = send_answer(dispatcher, answer)
+        events = send_answer(dispatcher, answer, tracker)
         return [SlotSet("roles", roles), SlotSet("topic", None), *events]

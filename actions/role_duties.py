@@ -34,5 +34,5 @@ class ActionRoleDuties(Action):
             return []
         # "who does a rep report to?" asks one aspect: answer that, not the whole role card
         aspect = next(iter(entity_values(tracker, "aspect")), None)
-        events = send_answer(dispatcher, duties_answer(kb, role, language, aspect))
+        events = send_answer(dispatcher, duties_answer(kb, role, language, aspect), tracker)
         return [SlotSet("roles", [role]), SlotSet("topic", None), *events]

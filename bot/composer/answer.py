@@ -43,6 +43,9 @@ def make_answer(
     }
 
 
+RATING_PAYLOADS = ("/feedback_positive", "/feedback_negative")
+
+
 def feedback_buttons(
     language: str, more: bool = False, offers: Sequence[str] = ()
 ) -> list[dict[str, str]]:
@@ -55,6 +58,18 @@ def feedback_buttons(
         {"title": text("button.up", language), "payload": "/feedback_positive"},
         {"title": text("button.down", language), "payload": "/feedback_negative"},
     ]
+
+
+def with_alternative(answer: Answer, intent: str | None, language: str) -> Answer:
+    """The answer with a "did you mean …?" button for another topic the question was close to,
+    before 👍/👎; unchanged when there is none or the answer already offers it."""
+    payload = f"/{intent}"
+    if intent is None or any(b.get("payload") == payload for b in answer["buttons"]):
+        return answer
+    title = text("button.instead", language, topic=text(f"intent.{intent}", language))
+    rating = [b for b in answer["buttons"] if b["payload"] in RATING_PAYLOADS]
+    others = [b for b in answer["buttons"] if b["payload"] not in RATING_PAYLOADS]
+    return {**answer, "buttons": [*others, {"title": title, "payload": payload}, *rating]}
 
 
 def entry_blocks(entries: Sequence[Entry], language: str) -> list[dict[str, Any]]:

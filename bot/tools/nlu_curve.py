@@ -20,7 +20,7 @@ from rasa.core.agent import Agent
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.utils.log_utils import configure_structlog
 
-from actions.common import suggestable
+from actions.common import close_second_guess, suggestable
 from bot.composer.coaching import clarification_guesses
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -38,7 +38,8 @@ class Scored:
     guess: str
     confidence: float
     margin: float  # top confidence minus the runner-up's (the ambiguity threshold's measure)
-    ranking: tuple[str, ...] = ()  # every intent, most likely first (what clarify offers from)
+    # every intent with its confidence, most likely first (what the buttons are chosen from)
+    ranking: tuple[tuple[str, float], ...] = ()
 
 
 def configured_fallback(config: Path = PROJECT_DIR / "config.yml") -> tuple[float, float]:
@@ -75,7 +76,7 @@ async def score(agent: Agent, nlu_file: Path) -> list[Scored]:
                 ranking[0]["name"],
                 ranking[0]["confidence"],
                 ranking[0]["confidence"] - second,
-                tuple(item["name"] for item in ranking),
+                tuple((item["name"], item["confidence"]) for item in ranking),
             )
         )
     return scored
@@ -89,6 +90,7 @@ OUTCOMES = (
     "clarify, off-topic question",
     "coaching question declined, buttons offer it",
     "coaching question declined without it",
+    "wrong answer, a did-you-mean button offers it",
     "wrong answer",
 )
 
@@ -96,12 +98,16 @@ OUTCOMES = (
 def outcome(item: Scored, threshold: float, ambiguity: float) -> str:
     """What the user sees for one question: the answer given, or the "did you mean …?" buttons
     (`action_clarify`) when FallbackClassifier takes the message. A decline (`action_decline`)
-    offers the same buttons as "did you mean …?"."""
-    offered = clarification_guesses(suggestable([{"name": name} for name in item.ranking]))
+    offers the same buttons as "did you mean …?"; an answer whose second guess is close has a
+    button for it (actions/common.py `close_second_guess`)."""
+    ranking = [{"name": name, "confidence": confidence} for name, confidence in item.ranking]
+    offered = clarification_guesses(suggestable(ranking))
     if item.confidence >= threshold and item.margin >= ambiguity:
         if item.guess == item.intent:
             return "declined, rightly" if item.intent == OUT_OF_SCOPE else "right answer"
         if item.guess != OUT_OF_SCOPE:
+            if close_second_guess(ranking) == item.intent:
+                return "wrong answer, a did-you-mean button offers it"
             return "wrong answer"
         if item.intent in offered:
             return "coaching question declined, buttons offer it"

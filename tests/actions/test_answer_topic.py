@@ -80,3 +80,40 @@ def test_no_language_slot_answers_in_english(dispatcher, make_tracker) -> None:
 def test_intent_without_topic_falls_back_to_help(dispatcher, make_tracker) -> None:
     assert ActionAnswerTopic().run(dispatcher, make_tracker("greet"), {}) == []
     assert [m["response"] for m in dispatcher.messages] == ["utter_help"]
+
+
+def ranked(*pairs: tuple[str, float]) -> list[dict]:
+    return [{"name": name, "confidence": confidence} for name, confidence in pairs]
+
+
+def test_a_close_second_guess_gets_a_did_you_mean_button(dispatcher, make_tracker) -> None:
+    ranking = ranked(("ask_drive", 0.45), ("greet", 0.3), ("ask_tenacity", 0.2), ("thanks", 0.05))
+    tracker = make_tracker("ask_drive", slots={"language": "en"}, intent_ranking=ranking)
+    events = ActionAnswerTopic().run(dispatcher, tracker, {})
+    [message] = dispatcher.messages
+    ref = json.dumps({"answer_ref": message["custom"]["sales_coach"]["ref"]}, separators=(",", ":"))
+    assert message["buttons"] == [
+        {"title": "Tell me more", "payload": "/ask_more"},
+        {"title": "Did you mean Tenacity?", "payload": "/ask_tenacity"},
+        {"title": "👍", "payload": f"/feedback_positive{ref}"},
+        {"title": "👎", "payload": f"/feedback_negative{ref}"},
+    ]
+    # it is the answer's own button: the structured answer carries it too, and the topic stays
+    assert message["custom"]["sales_coach"]["buttons"] == message["buttons"]
+    assert events[0] == SlotSet("topic", "drive")
+
+
+def test_a_distant_second_guess_adds_nothing(dispatcher, make_tracker) -> None:
+    ranking = ranked(("ask_drive", 0.75), ("ask_tenacity", 0.45))  # 0.30 apart: not close
+    tracker = make_tracker("ask_drive", slots={"language": "en"}, intent_ranking=ranking)
+    ActionAnswerTopic().run(dispatcher, tracker, {})
+    payloads = [b["payload"].split("{")[0] for b in dispatcher.messages[0]["buttons"]]
+    assert payloads == ["/ask_more", "/feedback_positive", "/feedback_negative"]
+
+
+def test_a_second_guess_already_offered_is_not_repeated(dispatcher, make_tracker) -> None:
+    ranking = ranked(("ask_follow_up", 0.4), ("describe_stalled_deal", 0.35))
+    tracker = make_tracker("ask_follow_up", slots={"language": "zh-Hant"}, intent_ranking=ranking)
+    ActionAnswerTopic().run(dispatcher, tracker, {})
+    titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
+    assert titles == ["再詳細一點", "卡住的單子", "👍", "👎"]

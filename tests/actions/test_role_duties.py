@@ -118,3 +118,19 @@ def test_an_aspect_the_article_is_silent_on_says_so(dispatcher, make_tracker) ->
     answer = dispatcher.messages[0]["custom"]["sales_coach"]
     assert answer["blocks"] == [{"type": "paragraph", "text": "文章沒有提到:向誰匯報。"}]
     assert answer["citations"] == []
+
+
+def test_a_close_second_guess_is_offered_in_the_users_script(dispatcher, make_tracker) -> None:
+    ranking = [
+        {"name": "ask_role_duties", "confidence": 0.5},
+        {"name": "compare_roles", "confidence": 0.4},
+    ]
+    tracker = make_tracker(
+        "ask_role_duties",
+        entities=[{"entity": "role", "value": "sales_manager"}],
+        slots={"language": "zh-Hans"},
+        intent_ranking=ranking,
+    )
+    ActionRoleDuties().run(dispatcher, tracker, {})
+    buttons = dispatcher.messages[0]["buttons"]
+    assert {"title": "还是想问「职位的区别」?", "payload": "/compare_roles"} in buttons

@@ -5,7 +5,15 @@ import pytest
 from bot.tools.nlu_curve import Scored, configured_fallback, curve, outcome
 
 # out_of_scope is never offered as a button: the three offered are tenacity, drive, follow-up
-RANKED = ("out_of_scope", "ask_tenacity", "ask_drive", "ask_follow_up", "ask_commitment")
+RANKED = (
+    ("out_of_scope", 0.3),
+    ("ask_tenacity", 0.25),
+    ("ask_drive", 0.2),
+    ("ask_follow_up", 0.1),
+    ("ask_commitment", 0.05),
+)
+# an answer (tenacity) whose second guess (drive) is within 0.3: a did-you-mean button for it
+CLOSE = (("ask_tenacity", 0.5), ("greet", 0.3), ("ask_drive", 0.3), ("out_of_scope", 0.1))
 
 
 def test_curve_trades_answered_share_for_accuracy() -> None:
@@ -48,6 +56,11 @@ def test_fallback_settings_are_read_from_the_config(tmp_path: Path) -> None:
         ),
         (Scored("out_of_scope", "ask_drive", 0.9, 0.8), "wrong answer"),
         (Scored("ask_drive", "ask_tenacity", 0.9, 0.8), "wrong answer"),
+        (
+            Scored("ask_drive", "ask_tenacity", 0.5, 0.2, CLOSE),
+            "wrong answer, a did-you-mean button offers it",
+        ),
+        (Scored("ask_follow_up", "ask_tenacity", 0.5, 0.2, CLOSE), "wrong answer"),
         # below the threshold: action_clarify offers the first three labelled questions
         (
             Scored("ask_drive", "out_of_scope", 0.3, 0.1, RANKED),

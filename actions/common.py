@@ -98,8 +98,8 @@ def suggestable(ranking: list[dict[str, Any]]) -> list[str]:
 
 
 # A second guess this close to the first gets a "did you mean …?" button under the answer: on
-# the real sets it is the topic asked for 6 of 32 and 6 of 14 wrong answers, and shows under
-# 15 of 88 and 3 of 27 right ones (docs/nlu.md, "What the user gets").
+# the two real sets it is the topic asked for 5 of 32 and 6 of 14 wrong answers, and shows
+# under 13 of 88 and 3 of 27 right ones (`make nlu-curve`; docs/nlu.md, "What the user gets").
 SECOND_GUESS_MARGIN = 0.3
 
 

@@ -84,6 +84,7 @@ async def score(agent: Agent, nlu_file: Path) -> list[Scored]:
 
 OUTCOMES = (
     "right answer",
+    "right answer, with a did-you-mean button too",
     "declined, rightly",
     "clarify offers the right topic",
     "clarify without it",
@@ -103,8 +104,12 @@ def outcome(item: Scored, threshold: float, ambiguity: float) -> str:
     ranking = [{"name": name, "confidence": confidence} for name, confidence in item.ranking]
     offered = clarification_guesses(suggestable(ranking))
     if item.confidence >= threshold and item.margin >= ambiguity:
+        if item.guess == item.intent == OUT_OF_SCOPE:
+            return "declined, rightly"
         if item.guess == item.intent:
-            return "declined, rightly" if item.intent == OUT_OF_SCOPE else "right answer"
+            if close_second_guess(ranking):
+                return "right answer, with a did-you-mean button too"
+            return "right answer"
         if item.guess != OUT_OF_SCOPE:
             if close_second_guess(ranking) == item.intent:
                 return "wrong answer, a did-you-mean button offers it"

@@ -61,6 +61,10 @@ def test_fallback_settings_are_read_from_the_config(tmp_path: Path) -> None:
             "wrong answer, a did-you-mean button offers it",
         ),
         (Scored("ask_follow_up", "ask_tenacity", 0.5, 0.2, CLOSE), "wrong answer"),
+        (
+            Scored("ask_tenacity", "ask_tenacity", 0.5, 0.2, CLOSE),
+            "right answer, with a did-you-mean button too",
+        ),
         # below the threshold: action_clarify offers the first three labelled questions
         (
             Scored("ask_drive", "out_of_scope", 0.3, 0.1, RANKED),

@@ -69,7 +69,9 @@ def with_alternative(answer: Answer, intent: str | None, language: str) -> Answe
     title = text("button.instead", language, topic=text(f"intent.{intent}", language))
     rating = [b for b in answer["buttons"] if b["payload"] in RATING_PAYLOADS]
     others = [b for b in answer["buttons"] if b["payload"] not in RATING_PAYLOADS]
-    return {**answer, "buttons": [*others, {"title": title, "payload": payload}, *rating]}
+    buttons = [*others, {"title": title, "payload": payload}, *rating]
+    # the trainers' report counts a click on it as a misread question (bot/report/stats.py)
+    return {**answer, "buttons": buttons, "second_guess": intent}
 
 
 def entry_blocks(entries: Sequence[Entry], language: str) -> list[dict[str, Any]]:

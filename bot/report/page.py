@@ -128,6 +128,7 @@ def render(report: Report, generated: dt.datetime | None = None) -> str:
                 ["Questions on a topic", str(report.questions)],
                 ["Not understood (fallback)", str(report.count("fallback"))],
                 ["Off-topic", str(report.count("off-topic"))],
+                ["Misread, then a topic offered was chosen", str(len(report.misread))],
                 ["Rated helpful (thumbs up)", str(up)],
                 ["Rated not helpful (thumbs down)", str(len(report.thumbs_down))],
             ],
@@ -178,6 +179,23 @@ def render(report: Report, generated: dt.datetime | None = None) -> str:
             [
                 [item.when.strftime("%Y-%m-%d %H:%M"), item.kind, item.language, item.text]
                 for item in sorted(report.unanswered, key=lambda item: item.when)
+            ],
+        ),
+        '<h2 id="misread">Misread: what the user chose instead</h2>',
+        '<p>A typed message, then a click on a topic the bot offered as a guess ("did you mean '
+        '…?", the buttons of an off-topic reply, or the second guess under an answer). Reviewed, '
+        "these are questions to train on.</p>",
+        table(
+            ["when (UTC)", "language", "what the user wrote", "taken for", "chosen"],
+            [
+                [
+                    item.when.strftime("%Y-%m-%d %H:%M"),
+                    item.language,
+                    item.text,
+                    item.taken_for,
+                    item.meant,
+                ]
+                for item in sorted(report.misread, key=lambda item: item.when)
             ],
         ),
         '<h2 id="thumbs-down">Rated not helpful, and what was missing</h2>',

@@ -8,7 +8,11 @@ What counts as what (the intents and actions of domain.yml):
   ``feedback_comment`` slot, its answer the last bot message whose ``custom.sales_coach.id``
   is the ``answer_id``;
 - a coaching flow: its form activated (started), its summary action (completed), or
-  ``action_deactivate_loop`` while it ran (stopped); anything else is unfinished.
+  ``action_deactivate_loop`` while it ran (stopped); anything else is unfinished;
+- misread: a typed message, then a click on a topic the bot offered instead of what it did:
+  a "did you mean …?" of ``action_clarify`` or ``action_decline``, or the button an answer
+  carries for its second guess (``custom.sales_coach.second_guess``). What the user wrote, what
+  the bot took it for and what the user chose: questions to train on, once reviewed.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 # The question intents and the topic each one is about.
@@ -46,6 +50,8 @@ FLOWS = {
     "readiness_form": ("Promotion readiness", "action_readiness_summary"),
 }
 STOP_ACTION = "action_deactivate_loop"
+# actions whose buttons are all guesses at what a typed message meant
+GUESSING_ACTIONS = {"action_clarify", "action_decline"}
 
 
 @dataclass
@@ -54,6 +60,15 @@ class Unanswered:
     kind: str  # "fallback" or "off-topic"
     language: str
     text: str
+
+
+@dataclass
+class Misread:
+    when: dt.datetime
+    language: str
+    text: str  # what the user wrote
+    taken_for: str  # a topic, "not understood" or "off-topic"
+    meant: str  # the topic the user chose
 
 
 @dataclass
@@ -78,6 +93,7 @@ class Report:
     unanswered: list[Unanswered] = field(default_factory=list)
     feedback: list[Feedback] = field(default_factory=list)
     flows: dict[str, Counter] = field(default_factory=dict)  # flow → started/completed/stopped
+    misread: list[Misread] = field(default_factory=list)
 
     @property
     def topics(self) -> Counter:
@@ -115,6 +131,20 @@ def language_of(parse_data: dict[str, Any]) -> str:
     return NOT_DETECTED
 
 
+def taken_for(intent: str | None) -> str:
+    """What the bot took a message for, in the report's words."""
+    if intent == FALLBACK_INTENT:
+        return "not understood"
+    if intent == OFF_TOPIC_INTENT:
+        return "off-topic"
+    return TOPICS.get(intent or "", intent or "unknown")
+
+
+def chose(intent: str, guessed: set[str] | str) -> bool:
+    """Whether a click on `intent` picked one of the bot's guesses."""
+    return guessed == "any" or intent in guessed
+
+
 def build(conversations: Iterable[list[dict[str, Any]]]) -> Report:
     """The report over conversations, each given as its events (``tracker.as_dialogue()``'s
     event dicts, oldest first)."""
@@ -130,6 +160,8 @@ def add_conversation(report: Report, events: list[dict[str, Any]]) -> None:
     last_question = ""
     open_flow: str | None = None
     waiting_comment: Feedback | None = None
+    typed_message: Misread | None = None  # the last typed message, what the bot took it for
+    guessed: set[str] | str = set()  # the topics offered as guesses at it; "any": all were
     for event in events:
         kind = event.get("event")
         when = dt.datetime.fromtimestamp(event.get("timestamp") or 0, tz=dt.timezone.utc)
@@ -139,6 +171,12 @@ def add_conversation(report: Report, events: list[dict[str, Any]]) -> None:
             intent = (parse.get("intent") or {}).get("name")
             typed = not text.startswith("/")
             report.typed_messages += typed
+            if not typed and typed_message and intent in TOPICS and chose(intent, guessed):
+                report.misread.append(replace(typed_message, meant=TOPICS[intent]))
+            typed_message = (
+                Misread(when, language_of(parse), text, taken_for(intent), "") if typed else None
+            )
+            guessed = set()
             if intent in TOPICS:
                 report.questions += 1
                 week = week_of(when)
@@ -150,6 +188,8 @@ def add_conversation(report: Report, events: list[dict[str, Any]]) -> None:
                 report.unanswered.append(Unanswered(when, label, language_of(parse), text))
         elif kind == "bot":
             answer = ((event.get("data") or {}).get("custom") or {}).get("sales_coach") or {}
+            if answer.get("second_guess"):
+                guessed = {answer["second_guess"]}
             if answer.get("id"):
                 answers[answer["id"]] = {
                     "title": str(answer.get("title") or ""),
@@ -177,6 +217,8 @@ def add_conversation(report: Report, events: list[dict[str, Any]]) -> None:
         elif kind == "active_loop" and event.get("name") in FLOWS:
             open_flow = event["name"]
             report.flows.setdefault(FLOWS[open_flow][0], Counter())["started"] += 1
+        elif kind == "action" and event.get("name") in GUESSING_ACTIONS:
+            guessed = "any"
         elif kind == "action" and open_flow:
             name, completes = FLOWS[open_flow]
             if event.get("name") == completes:

@@ -100,6 +100,7 @@ def test_a_close_second_guess_gets_a_did_you_mean_button(dispatcher, make_tracke
     ]
     # it is the answer's own button: the structured answer carries it too, and the topic stays
     assert message["custom"]["sales_coach"]["buttons"] == message["buttons"]
+    assert message["custom"]["sales_coach"]["second_guess"] == "ask_tenacity"
     assert events[0] == SlotSet("topic", "drive")
 
 

@@ -104,9 +104,11 @@ def conversations() -> list[Conversation]:
     c.user("不用了", "deny", "zh-Hans").add(SlotSet("feedback_comment", ""))
     c.user("订单卡住了", "describe_stalled_deal", "zh-Hans").add(ActiveLoop("stalled_deal_form"))
 
-    # D, week 48: a topic button (no language to detect), a greeting, a fallback.
+    # D, week 48: a topic button (no language to detect), a greeting, a fallback answered with
+    # "did you mean …?", whose tenacity button is clicked (a misread question).
     d = Conversation("d", WEEK_48 + dt.timedelta(days=1))
     d.user("/ask_drive", "ask_drive").user("hello", "greet", "en").user("asdf qwer", "nlu_fallback")
+    d.act("action_clarify").user("/ask_tenacity", "ask_tenacity")
     return [a, b, c, d]
 
 
@@ -171,11 +173,12 @@ def test_summary_counts(report):
     for row in [
         ["Conversations", "4"],
         ["Messages typed by users", "19"],
-        ["Questions on a topic", "11"],
+        ["Questions on a topic", "12"],
         ["Not understood (fallback)", "2"],
         ["Off-topic", "1"],
         ["Rated helpful (thumbs up)", "1"],
         ["Rated not helpful (thumbs down)", "2"],
+        ["Misread, then a topic offered was chosen", "1"],
     ]:
         assert row in found, (row, found[:10])
 
@@ -191,12 +194,13 @@ def test_questions_per_topic_and_per_language_per_week(report):
         ["Comparing roles", "1"],
         ["Promotion readiness (flow)", "1"],
         ["Drive", "1"],
+        ["Tenacity", "1"],
     ]:
         assert row in found, row
     header = ["week", "English", "Simplified Chinese", "Traditional Chinese", "not detected"]
     assert header in found
     assert ["2026-W47", "3", "0", "2", "0"] in found
-    assert ["2026-W48", "0", "5", "0", "1"] in found
+    assert ["2026-W48", "0", "5", "0", "2"] in found
     assert ["2026-W47", "Following up (3), Comparing roles (1), Stalled deal (flow) (1)"] in found
     assert any(row[0] == "2026-W48" and row[1].startswith("Promotion (3), ") for row in found)
 
@@ -225,6 +229,14 @@ def test_every_thumbs_down_with_its_comment_and_answer(report):
     assert "Sales manager vs account manager" in items[0] and COMPARISON_ID in items[0]
     assert "sales manager vs account manager?" in items[0]  # the question it answered
     assert "declined to comment" in items[1] and "topic.promotion" in items[1]
+
+
+def test_misread_questions_with_what_the_user_chose(report):
+    rows = Tables()
+    rows.feed(report[1])
+    assert ["2026-11-26 14:00", "not detected", "asdf qwer", "not understood", "Tenacity"] in (
+        rows.rows()
+    )
 
 
 def test_coaching_flows(report):

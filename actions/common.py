@@ -84,8 +84,8 @@ def send_question(
 
 
 # Offered as buttons: intents with a label in strings.yml (questions; not chit-chat, yes/no
-# or stop).
-NOT_SUGGESTED = {"nlu_fallback", "out_of_scope"}
+# or stop). Help has a label too, but it is the way out, offered on its own ("Something else").
+NOT_SUGGESTED = {"nlu_fallback", "out_of_scope", "help"}
 
 
 def suggestable(ranking: list[dict[str, Any]]) -> list[str]:

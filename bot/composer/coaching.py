@@ -174,12 +174,8 @@ def clarification_guesses(intents: Sequence[str]) -> list[str]:
 
 def guess_buttons(intents: Sequence[str], language: str) -> Buttons:
     """Up to three guessed topics as buttons, then the way out (help)."""
-    buttons = [
-        {"title": text(f"intent.{intent}", language), "payload": f"/{intent}"}
-        for intent in clarification_guesses(intents)
-    ]
-    buttons.append({"title": text("button.something_else", language), "payload": "/help"})
-    return buttons
+    way_out = {"title": text("button.something_else", language), "payload": "/help"}
+    return [*topic_buttons(language, clarification_guesses(intents)), way_out]
 
 
 def clarification(intents: Sequence[str], language: str) -> tuple[str, Buttons]:

@@ -140,11 +140,6 @@ def taken_for(intent: str | None) -> str:
     return TOPICS.get(intent or "", intent or "unknown")
 
 
-def chose(intent: str, guessed: set[str] | str) -> bool:
-    """Whether a click on `intent` picked one of the bot's guesses."""
-    return guessed == "any" or intent in guessed
-
-
 def build(conversations: Iterable[list[dict[str, Any]]]) -> Report:
     """The report over conversations, each given as its events (``tracker.as_dialogue()``'s
     event dicts, oldest first)."""
@@ -161,7 +156,7 @@ def add_conversation(report: Report, events: list[dict[str, Any]]) -> None:
     open_flow: str | None = None
     waiting_comment: Feedback | None = None
     typed_message: Misread | None = None  # the last typed message, what the bot took it for
-    guessed: set[str] | str = set()  # the topics offered as guesses at it; "any": all were
+    guessed: set[str] = set()  # the topic intents offered as guesses at it
     for event in events:
         kind = event.get("event")
         when = dt.datetime.fromtimestamp(event.get("timestamp") or 0, tz=dt.timezone.utc)
@@ -171,7 +166,7 @@ def add_conversation(report: Report, events: list[dict[str, Any]]) -> None:
             intent = (parse.get("intent") or {}).get("name")
             typed = not text.startswith("/")
             report.typed_messages += typed
-            if not typed and typed_message and intent in TOPICS and chose(intent, guessed):
+            if not typed and typed_message and intent in TOPICS and intent in guessed:
                 report.misread.append(replace(typed_message, meant=TOPICS[intent]))
             typed_message = (
                 Misread(when, language_of(parse), text, taken_for(intent), "") if typed else None
@@ -218,7 +213,7 @@ def add_conversation(report: Report, events: list[dict[str, Any]]) -> None:
             open_flow = event["name"]
             report.flows.setdefault(FLOWS[open_flow][0], Counter())["started"] += 1
         elif kind == "action" and event.get("name") in GUESSING_ACTIONS:
-            guessed = "any"
+            guessed = set(TOPICS)
         elif kind == "action" and open_flow:
             name, completes = FLOWS[open_flow]
             if event.get("name") == completes:

@@ -118,3 +118,12 @@ def test_a_second_guess_already_offered_is_not_repeated(dispatcher, make_tracker
     ActionAnswerTopic().run(dispatcher, tracker, {})
     titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
     assert titles == ["再詳細一點", "卡住的單子", "👍", "👎"]
+
+
+def test_help_is_never_the_second_guess(dispatcher, make_tracker) -> None:
+    # "help" has a button label, but it is the way out, not a topic to mean instead
+    ranking = ranked(("ask_drive", 0.5), ("help", 0.4), ("ask_tenacity", 0.1))
+    tracker = make_tracker("ask_drive", slots={"language": "en"}, intent_ranking=ranking)
+    ActionAnswerTopic().run(dispatcher, tracker, {})
+    payloads = [b["payload"].split("{")[0] for b in dispatcher.messages[0]["buttons"]]
+    assert payloads == ["/ask_more", "/feedback_positive", "/feedback_negative"]

@@ -68,6 +68,12 @@ def test_the_second_guess_under_an_answer_is_a_misread_but_its_offers_are_not() 
     ]
 
 
+def test_a_click_on_help_is_not_a_misread_question() -> None:
+    events = Events().user("blah", "nlu_fallback").action("action_clarify")
+    events.user("/help", "help", None)
+    assert misread_of(events) == []
+
+
 def test_a_guess_counts_only_as_the_reply_to_the_message_just_typed() -> None:
     events = Events().user("blah", "nlu_fallback").action("action_clarify")
     events.user("hello", "greet").user("/ask_drive", "ask_drive", None)  # typed again first

@@ -1,9 +1,9 @@
-import json
 from pathlib import Path
 
 import pytest
 
 from bot.tools.label_agreement import disagreements, figures, judged, main, second_labels
+from tests.tools.rasa_results import prediction, write_results
 
 QUESTIONS = """\
 version: "3.1"
@@ -37,10 +37,6 @@ labels:
 """
 
 
-def prediction(text: str, intent: str, predicted: str) -> dict:
-    return {"text": text, "intent": intent, "intent_prediction": {"name": predicted}}
-
-
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     (tmp_path / "questions.yml").write_text(QUESTIONS, encoding="utf-8")
@@ -55,8 +51,7 @@ def folder(tmp_path: Path) -> Path:
         # and misses one both agree on
         prediction("客户已读不回怎么办", "ask_follow_up", "ask_communication"),
     ]
-    (tmp_path / "intent_successes.json").write_text(json.dumps(ok), encoding="utf-8")
-    (tmp_path / "intent_errors.json").write_text(json.dumps(bad), encoding="utf-8")
+    write_results(tmp_path, ok, bad)
     return tmp_path
 
 

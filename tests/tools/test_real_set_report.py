@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from bot.tools.real_set_report import main, report
+from tests.tools.rasa_results import prediction, write_results
 
 QUESTIONS = """\
 version: "3.1"
@@ -26,10 +27,6 @@ nlu:
 """
 
 
-def prediction(text: str, intent: str, predicted: str) -> dict:
-    return {"text": text, "intent": intent, "intent_prediction": {"name": predicted}}
-
-
 @pytest.fixture
 def results(tmp_path: Path) -> Path:
     (tmp_path / "questions.yml").write_text(QUESTIONS, encoding="utf-8")
@@ -42,8 +39,7 @@ def results(tmp_path: Path) -> Path:
         prediction("客戶已讀不回怎麼辦\n", "ask_follow_up", "describe_stalled_deal"),
         prediction("will it rain tomorrow?", "out_of_scope", "ask_why"),
     ]
-    (tmp_path / "intent_successes.json").write_text(json.dumps(ok), encoding="utf-8")
-    (tmp_path / "intent_errors.json").write_text(json.dumps(bad), encoding="utf-8")
+    write_results(tmp_path, ok, bad)
     return tmp_path
 
 

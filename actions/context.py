@@ -72,13 +72,17 @@ class ActionAnswerInContext(Action):
         roles = entity_values(tracker, "role")
         competencies = entity_values(tracker, "competency")
         earlier = list(tracker.get_slot("roles") or [])
+        # "who does a rep report to?" then "and an account manager?" asks the same aspect
+        aspect = next(iter(entity_values(tracker, "aspect")), None) or _last_answer(tracker).get(
+            "aspect"
+        )
         if roles and _last_answer(tracker).get("kind") == "comparison" and earlier:
             # "…and regional managers?" after a comparison: swap in the new role
             pair = [earlier[0], roles[0]] if roles[0] != earlier[0] else earlier
-            events = send_answer(dispatcher, comparison_answer(kb, pair, language))
+            events = send_answer(dispatcher, comparison_answer(kb, pair, language, aspect))
             return [SlotSet("roles", pair), *events]
         if roles:
-            events = send_answer(dispatcher, duties_answer(kb, roles[0], language))
+            events = send_answer(dispatcher, duties_answer(kb, roles[0], language, aspect))
             return [SlotSet("roles", [roles[0]]), SlotSet("topic", None), *events]
         if competencies:
             # which topic answers a competency is in the registry (topics.yml `competencies`)

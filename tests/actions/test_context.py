@@ -167,3 +167,47 @@ def test_what_about_a_role_after_a_role_card_describes_that_role(dispatcher, mak
     assert events[:2] == [SlotSet("roles", ["account_manager"]), SlotSet("topic", None)]
     answer = dispatcher.messages[0]["custom"]["sales_coach"]
     assert (answer["kind"], answer["roles"]) == ("duties", ["account_manager"])
+
+
+def test_what_about_after_one_aspect_asks_that_aspect_of_the_new_role(
+    dispatcher, make_tracker
+) -> None:
+    # "who does the regional manager report to?" then "and the account manager?"
+    tracker = make_tracker(
+        "what_about",
+        [{"entity": "role", "value": "account_manager"}],
+        {
+            "language": "zh-Hans",
+            "roles": ["regional_manager"],
+            "last_answer": {
+                "id": "duties.regional_manager.reports_to",
+                "kind": "duties",
+                "roles": ["regional_manager"],
+                "aspect": "reports_to",
+            },
+        },
+    )
+    events = run(dispatcher, tracker)
+    assert events[:2] == [SlotSet("roles", ["account_manager"]), SlotSet("topic", None)]
+    assert events[2]["value"]["id"] == "duties.account_manager.reports_to"
+    assert dispatcher.messages[0]["text"] == (
+        "**客户经理做什么**\n\n**向谁汇报:** 文章没有提到。"
+        "推论(并非文章原话):区域经理下辖若干个客户经理,"
+        "把本区域的计划分解部署给他们,并带领和定期评估他们的工作(第24、26段);"
+        "由此推断,客户经理向区域经理汇报。"
+        "\n\n_出处:第24段、第26段_"
+    )
+
+
+def test_what_about_after_one_aspect_of_a_comparison_keeps_the_aspect(
+    dispatcher, make_tracker
+) -> None:
+    tracker = make_tracker(
+        "what_about",
+        [{"entity": "role", "value": "regional_manager"}],
+        after_comparison("reports_to"),
+    )
+    run(dispatcher, tracker)
+    table = dispatcher.messages[0]["custom"]["sales_coach"]["blocks"][0]
+    assert table["columns"] == ["", "Sales manager", "Regional manager"]
+    assert [row[0] for row in table["rows"]] == ["Reports to"]

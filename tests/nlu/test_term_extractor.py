@@ -43,3 +43,34 @@ def test_entities_carry_offsets_and_extractor_name() -> None:
             "extractor": "TermEntityExtractor",
         }
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # typed on a phone: a swap, a dropped letter, both in one phrase
+        (
+            "regoinal manger vs sales manger",
+            [
+                ("role", "regional_manager", "regoinal manger"),
+                ("role", "sales_manager", "sales manger"),
+            ],
+        ),
+        ("how do I improve my comunication", [("competency", "communication", "comunication")]),
+        (
+            "acct mgr report to who",
+            [("role", "account_manager", "acct mgr"), ("aspect", "reports_to", "report to")],
+        ),
+        # not respelled: short words, stage words, words as close to two terms, real words kept
+        ("clothing store", []),
+        ("the reps", [("role", "sales_rep", "reps")]),
+        ("I am new here", []),
+    ],
+)
+def test_typos_in_role_and_skill_words_are_respelled_offsets_are_the_users(text, expected) -> None:
+    message = Message(data={"text": text})
+    TermEntityExtractor().process([message])
+    found = [
+        (e["entity"], e["value"], text[e["start"] : e["end"]]) for e in message.get("entities", [])
+    ]
+    assert found == expected

@@ -61,7 +61,9 @@ def test_english_answer_cites_paragraphs(dispatcher, make_tracker) -> None:
     ActionAnswerTopic().run(dispatcher, tracker, {})
     text = dispatcher.messages[0]["text"]
     assert "- 1. Collect target customers\n- 2. Phone contact" in text
-    assert text.endswith("_Source: ¶7_")
+    # where deals stall comes with the stages: "where do deals get stuck?" asks it
+    assert "before business negotiation is where most salespeople's deals run aground" in text
+    assert text.endswith("_Source: ¶7, ¶8_")
 
 
 def test_unanswered_question_is_said_plainly(dispatcher, make_tracker) -> None:

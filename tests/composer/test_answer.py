@@ -45,10 +45,10 @@ def test_comparison_of_all_four_roles_has_a_column_each(kb) -> None:
 
 
 def test_short_answer_first_then_the_rest(kb) -> None:
-    topic = kb.topics["sales_process"]
+    topic = kb.topics["follow_up"]
     short = topic_answer(kb, topic, "en")
     more = topic_answer(kb, topic, "en", part="more")
     assert short["entry_ids"] + more["entry_ids"] == list(topic.entry_ids)
     assert short["buttons"][0] == {"title": "Tell me more", "payload": "/ask_more"}
-    assert more["title"] == "The six-stage sales process: more"
+    assert more["title"] == "Following up with customers: more"
     assert "/ask_more" not in [b["payload"] for b in more["buttons"]]

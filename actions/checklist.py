@@ -76,6 +76,14 @@ class ChecklistFormValidation(FormValidationAction, abc.ABC):
     def name(self) -> str:
         """Each form's validation action names itself `validate_<form>`."""
 
+    def nothing_to_ask(self, tracker: Tracker) -> bool:
+        """True when the checklist is settled but empty (a stage the article has no steps for)."""
+        return False
+
+    def switched_checklist(self, tracker: Tracker) -> dict[str, Any] | None:
+        """The slots of another checklist the message names instead of answering, if any."""
+        return None
+
     def validate_checklist_answer(
         self,
         slot_value: Any,
@@ -84,7 +92,12 @@ class ChecklistFormValidation(FormValidationAction, abc.ABC):
         domain: DomainDict,
     ) -> dict[str, Any]:
         if slot_value is None:  # the flow's own reset (start, next question): nothing to check
-            return {"checklist_answer": None}
+            # ... unless there is nothing to ask: a value ends the form (validated after the
+            # stage, whose validation set it, this reset must not undo it)
+            return {"checklist_answer": False if self.nothing_to_ask(tracker) else None}
+        switched = None if isinstance(slot_value, bool) else self.switched_checklist(tracker)
+        if switched is not None:
+            return switched
         if not isinstance(slot_value, bool):  # free text that is neither yes nor no
             dispatcher.utter_message(text=text("yes_no_hint", language_of(tracker)))
             return {"checklist_answer": None}

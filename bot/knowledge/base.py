@@ -367,7 +367,7 @@ def _load_topics(
             and short + sum(more) < len(entry_ids),
             path,
             where,
-            '`more` must list how many entries each "tell me more" gives, leaving some for the last',
+            '`more` must list the entries each "tell me more" gives, leaving some for the last',
         )
         topics[topic_id] = Topic(
             topic_id,

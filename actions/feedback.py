@@ -29,7 +29,9 @@ class ActionRecordFeedback(Action):
         if in_flow and not clicked_ref(tracker):
             # "idk" or "🙂" typed while a flow asks yes or no answers that question (unclearly),
             # it rates no earlier answer; only a 👍/👎 button names the answer it is under
-            dispatcher.utter_message(text=text("yes_no_hint", language))
+            asked = tracker.get_slot("requested_slot")
+            hint = "deal_stage_hint" if asked == "deal_stage" else "yes_no_hint"
+            dispatcher.utter_message(text=text(hint, language))
             return []
         answer = clicked_answer(tracker)
         if not answer.get("id"):

@@ -121,3 +121,19 @@ def test_the_button_under_an_answer_still_rates_it_in_a_flow(dispatcher, make_tr
 def test_a_typed_rating_with_no_answer_yet_records_nothing(dispatcher, make_tracker) -> None:
     tracker = make_tracker("feedback_positive", slots={"language": "en"})
     assert ActionRecordFeedback().run(dispatcher, tracker, {}) == [FollowupAction("action_listen")]
+
+
+def test_a_rating_typed_while_the_stage_is_asked_gets_the_stage_hint(
+    dispatcher, make_tracker
+) -> None:
+    tracker = make_tracker(
+        "feedback_positive",
+        slots={"last_answer": LAST, "language": "en", "requested_slot": "deal_stage"},
+        events=[{"event": "user", "text": "🙂", "metadata": {}}],
+        active_loop="stalled_deal_form",
+    )
+    assert ActionRecordFeedback().run(dispatcher, tracker, {}) == []
+    assert [m["text"] for m in dispatcher.messages] == [
+        "I didn't catch the stage. Pick a button, or say e.g. "
+        '"samples delivered" or "negotiating".'
+    ]

@@ -37,11 +37,6 @@ class ValidateStalledDealForm(ChecklistFormValidation):
             return {"deal_stage": None}
         return stage_slots(slot_value)
 
-    def nothing_to_ask(self, tracker: Tracker) -> bool:
-        stage = tracker.get_slot("deal_stage")
-        stages = knowledge_base().stalled_deal
-        return stage in stages and not stages[stage].steps
-
     def switched_checklist(self, tracker: Tracker) -> dict[str, Any] | None:
         """ "We're stuck at negotiation" (or a stage button) while a step is asked: the coach
         starts over at the stage named, whatever the intent NLU gave it."""

@@ -165,47 +165,47 @@ def run_validation(dispatcher, tracker, domain):
 
 
 @pytest.mark.parametrize("stage", ["negotiation", "order_closing"])
-def test_naming_a_stage_without_steps_mid_flow_ends_the_form(
-    dispatcher, make_tracker, domain, stage
+def test_a_stage_without_steps_named_at_the_start_leaves_nothing_to_ask(
+    dispatcher, make_tracker, stage
 ) -> None:
     """QA defect 1: "we're stuck at negotiation" during the delivery checklist restarts the
-    coach (action_start_checklist) at a stage with no steps. Rasa validates the slots it set in
-    their order, stage first: the reset of checklist_answer undid the stage's "nothing to ask"
-    and the form asked step 1 of none (IndexError in action_ask_checklist_answer)."""
-    events = [
-        {"event": "action", "name": "action_start_checklist"},
-        *slot_events(deal_stage=stage, checklist_answer=None, checklist_step=0, checklist_done=[]),
-    ]
-    tracker = make_tracker(
-        "describe_stalled_deal",
-        [{"entity": "stage", "value": stage}],
-        slots={"deal_stage": stage, "checklist_step": 0, "requested_slot": "checklist_answer"},
-        events=events,
-        active_loop=FORM,
-    )
-    assert run_validation(dispatcher, tracker, domain) == [
+    coach at a stage with no steps; back in the form, Rasa validates nothing before it asks
+    (not after action_listen), so it asked step 1 of none (IndexError in
+    action_ask_checklist_answer). A value for the answer lets the form end with the summary."""
+    tracker = make_tracker("describe_stalled_deal", [{"entity": "stage", "value": stage}])
+    assert ActionStartChecklist().run(dispatcher, tracker, {})[:2] == [
         SlotSet("deal_stage", stage),
         SlotSet("checklist_answer", False),
     ]
-    assert dispatcher.messages == []
 
 
-def test_a_stage_with_steps_named_by_start_is_asked_from_its_first_step(
+def test_the_readiness_check_is_not_ended_by_a_stage_it_names(dispatcher, make_tracker) -> None:
+    tracker = make_tracker("ask_promotion_readiness", [{"entity": "stage", "value": "negotiation"}])
+    assert ActionStartChecklist().run(dispatcher, tracker, {})[1] == SlotSet(
+        "checklist_answer", None
+    )
+
+
+def test_at_activation_a_stage_without_steps_and_its_answer_validate_to_the_summary(
     dispatcher, make_tracker, domain
 ) -> None:
-    events = slot_events(
-        deal_stage="product_delivery", checklist_answer=None, checklist_step=0, checklist_done=[]
-    )
+    """The form's activation validates both prefilled slots, the stage first."""
+    events = [
+        {"event": "action", "name": "stalled_deal_form"},
+        *slot_events(deal_stage="negotiation", checklist_answer=False),
+    ]
     tracker = make_tracker(
         "describe_stalled_deal",
-        slots={"deal_stage": "product_delivery", "requested_slot": "checklist_answer"},
+        slots={"deal_stage": "negotiation", "checklist_answer": False},
         events=events,
-        active_loop=FORM,
     )
     assert run_validation(dispatcher, tracker, domain) == [
-        SlotSet("deal_stage", "product_delivery"),
-        SlotSet("checklist_answer", None),
+        SlotSet("deal_stage", "negotiation"),
+        SlotSet("checklist_answer", False),
+        SlotSet("checklist_step", 0),
+        SlotSet("checklist_done", []),
     ]
+    assert dispatcher.messages == []
 
 
 @pytest.mark.parametrize(

@@ -323,3 +323,28 @@ def test_nothing_to_guess_is_not_a_did_you_mean(served, text) -> None:
     else:
         assert replies[0]["text"].startswith("Sorry, I didn't understand that."), replies
         assert len(replies[0]["buttons"]) == 5
+
+
+def test_a_rating_typed_in_a_flow_rates_nothing(served) -> None:
+    """QA defect 3: "idk" in the readiness check was stored as a 👎 of no answer; whatever NLU
+    makes of it now, no rating is stored without the button under an answer."""
+    servers, _ = served
+    sender = f"idk-{uuid.uuid4().hex[:8]}"
+    answer(say(servers, sender, "what is drive"))
+    say(servers, sender, "am I ready to be a sales manager?")
+    for typed in ["idk", "🙂", "👎"]:
+        assert say(servers, sender, typed), typed  # never a silent []
+    assert tracker(servers, sender)["slots"]["feedback"] is None
+
+
+def test_more_twice_on_the_regional_manager_offer_says_that_is_all(served) -> None:
+    """QA defect 6: the second "tell me more" repeated the first word for word."""
+    servers, _ = served
+    sender = f"more-{uuid.uuid4().hex[:8]}"
+    offered = answer(say(servers, sender, "should I accept the regional manager offer?"))
+    assert offered["id"] == "topic.management_offer", offered["id"]
+    first = answer(say(servers, sender, "tell me more"))
+    second = answer(say(servers, sender, "tell me more"))
+    assert first["entry_ids"] and not second["entry_ids"]
+    assert second["title"] == "Being offered a management post: more"
+    assert "That is everything the article says on this." in str(second["blocks"])

@@ -37,13 +37,21 @@ class ActionStartChecklist(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        kb = knowledge_base()
         stages = entity_values(tracker, "stage")  # "went silent after the samples" names one
+        stage = stages[0] if stages else None
         readiness = tracker.latest_message["intent"]["name"] == "ask_promotion_readiness"
         # "why?" or "tell me more" mid-flow is about the flow's topic (topics.yml `flows`)
-        topic = knowledge_base().topic_of_flow(READINESS_FORM if readiness else STALLED_DEAL_FORM)
+        topic = kb.topic_of_flow(READINESS_FORM if readiness else STALLED_DEAL_FORM)
+        # a stage with no steps leaves nothing to ask: a value ends the form, whose summary says
+        # what the article lacks. Restarted mid-flow ("we're stuck at negotiation"), the form
+        # validates nothing before it asks, so it must be set here.
+        nothing_to_ask = (
+            not readiness and stage in kb.stalled_deal and not kb.stalled_deal[stage].steps
+        )
         return [
-            SlotSet("deal_stage", stages[0] if stages else None),
-            SlotSet("checklist_answer", None),
+            SlotSet("deal_stage", stage),
+            SlotSet("checklist_answer", False if nothing_to_ask else None),
             SlotSet("checklist_step", 0),
             SlotSet("checklist_done", []),
             SlotSet("topic", topic.id if topic else None),
@@ -76,6 +84,10 @@ class ChecklistFormValidation(FormValidationAction, abc.ABC):
     def name(self) -> str:
         """Each form's validation action names itself `validate_<form>`."""
 
+    def switched_checklist(self, tracker: Tracker) -> dict[str, Any] | None:
+        """The slots of another checklist the message names instead of answering, if any."""
+        return None
+
     def validate_checklist_answer(
         self,
         slot_value: Any,
@@ -85,6 +97,9 @@ class ChecklistFormValidation(FormValidationAction, abc.ABC):
     ) -> dict[str, Any]:
         if slot_value is None:  # the flow's own reset (start, next question): nothing to check
             return {"checklist_answer": None}
+        switched = None if isinstance(slot_value, bool) else self.switched_checklist(tracker)
+        if switched is not None:
+            return switched
         if not isinstance(slot_value, bool):  # free text that is neither yes nor no
             dispatcher.utter_message(text=text("yes_no_hint", language_of(tracker)))
             return {"checklist_answer": None}

@@ -66,10 +66,12 @@ def send_answer(
 
 def remembered(answer: Answer) -> dict[str, Any]:
     """What follow-ups ("tell me more") and feedback need of an answer, taken from its own
-    fields: its id and entries (feedback), its kind, roles and the one aspect asked, if any."""
+    fields: its id and entries (feedback), its kind, roles and the one aspect asked, if any, and
+    its title (a "that is all" after it is titled after it)."""
     return {
         "id": answer["id"],
         "kind": answer["kind"],
+        "title": answer["title"],
         "entry_ids": answer["entry_ids"],
         "roles": list(answer.get("roles") or []),
         "aspect": answer.get("aspect"),

@@ -19,7 +19,7 @@ from bot.composer.answer import (
     topic_answer,
     why_answer,
 )
-from bot.knowledge.base import KnowledgeBase, knowledge_base
+from bot.knowledge.base import KnowledgeBase, Topic, knowledge_base
 from bot.rendering.strings import text
 
 
@@ -28,11 +28,22 @@ def _last_answer(tracker: Tracker) -> dict[str, Any]:
     return tracker.get_slot("last_answer") or {}
 
 
-def _nothing_more(language: str) -> Answer:
+def _nothing_more(language: str, last: dict[str, Any]) -> Answer:
+    """That all is said, titled after the answer it continues ("…" for one remembered before
+    answers kept their title)."""
     notice = [{"type": "paragraph", "text": text("nothing_more", language)}]
-    return make_answer(
-        "more", language, text("more_title", language, title="…"), notice, [], "more"
-    )
+    title = last.get("title") or "…"
+    if last.get("kind") != "more":  # not "…: more: more"
+        title = text("more_title", language, title=title)
+    return make_answer("more", language, title, notice, [], "more")
+
+
+def _given_of_topic(last: dict[str, Any], topic: Topic) -> list[str]:
+    """The topic's entries the answer before gave, so that "more" goes on after them."""
+    if last.get("id") != f"topic.{topic.id}":
+        return []
+    # no entries: that answer already said there is no more (a short answer always has some)
+    return list(last.get("entry_ids") or topic.entry_ids[-1:])
 
 
 class ActionAnswerInContext(Action):
@@ -53,7 +64,8 @@ class ActionAnswerInContext(Action):
         elif intent == "ask_example":
             answer = example_answer(kb, topic, language)
         elif topic is not None:
-            answer = topic_answer(kb, topic, language, "more")
+            given = _given_of_topic(_last_answer(tracker), topic)
+            answer = topic_answer(kb, topic, language, "more", given)
         elif _last_answer(tracker).get("aspect") and _last_answer(tracker).get("roles"):
             # one aspect was answered: now all of them, for the same roles
             last = _last_answer(tracker)
@@ -63,7 +75,7 @@ class ActionAnswerInContext(Action):
                 else comparison_answer(kb, last["roles"], language)
             )
         else:
-            answer = _nothing_more(language)
+            answer = _nothing_more(language, _last_answer(tracker))
         return send_answer(dispatcher, answer)
 
     def _what_about(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.checklist import READINESS_FORM, STALLED_DEAL_FORM
 from actions.common import ANSWER_REF, language_of
 from bot.rendering.strings import text
 
@@ -23,23 +24,42 @@ class ActionRecordFeedback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         rating = "up" if tracker.latest_message["intent"]["name"] == "feedback_positive" else "down"
+        language = language_of(tracker)
+        in_flow = tracker.active_loop.get("name") in (STALLED_DEAL_FORM, READINESS_FORM)
+        if in_flow and not clicked_ref(tracker):
+            # "idk" or "🙂" typed while a flow asks yes or no answers that question (unclearly),
+            # it rates no earlier answer; only a 👍/👎 button names the answer it is under
+            asked = tracker.get_slot("requested_slot")
+            hint = "deal_stage_hint" if asked == "deal_stage" else "yes_no_hint"
+            dispatcher.utter_message(text=text(hint, language))
+            return []
         answer = clicked_answer(tracker)
+        if not answer.get("id"):
+            # a rating of nothing would reach the report as "no answer recorded"
+            dispatcher.utter_message(text=text("feedback_no_answer", language))
+            # out of a flow, a 👎 would go on to ask what was missing from it: listen instead
+            return [] if in_flow else [FollowupAction("action_listen")]
         record = {
             "rating": rating,
             "answer_id": answer.get("id"),
             "entry_ids": answer.get("entry_ids", []),
         }
         if rating == "up":
-            dispatcher.utter_message(text=text("feedback_thanks", language_of(tracker)))
+            dispatcher.utter_message(text=text("feedback_thanks", language))
         # a fresh comment slot, so the feedback form asks again after each 👎
         return [SlotSet("feedback", record), SlotSet("feedback_comment", None)]
+
+
+def clicked_ref(tracker: Tracker) -> str | None:
+    """The reference of the answer whose 👍/👎 button sent the latest message, if it was one."""
+    user = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
+    return (user.get("metadata") or {}).get(ANSWER_REF)
 
 
 def clicked_answer(tracker: Tracker) -> dict[str, Any]:
     """The answer whose 👍/👎 was clicked (its reference is in the click's metadata), else the
     latest answer ("that helped" typed by the user); {} for a reference not in this session."""
-    user = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
-    ref = (user.get("metadata") or {}).get(ANSWER_REF)
+    ref = clicked_ref(tracker)
     if not ref:
         return tracker.get_slot("last_answer") or {}
     for event in reversed(tracker.events):

@@ -17,6 +17,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common import language_of
+from bot.rendering.strings import text
+
 
 class ActionSessionStart(Action):
     def name(self) -> str:
@@ -25,6 +28,10 @@ class ActionSessionStart(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if tracker.latest_message.get("intent", {}).get("name") == "session_start":
+            # typed "/session_start" (not a session that expired, which Rasa starts before the
+            # new message): say what happened rather than nothing; the slots carry over
+            dispatcher.utter_message(text=text("session_continued", language_of(tracker)))
         events: list[EventType] = [SessionStarted()]
         if (domain.get("session_config") or {}).get("carry_over_slots_to_new_session", True):
             for name, slot in (domain.get("slots") or {}).items():

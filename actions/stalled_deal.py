@@ -35,10 +35,24 @@ class ValidateStalledDealForm(ChecklistFormValidation):
         if slot_value is None:
             dispatcher.utter_message(text=text("deal_stage_hint", language_of(tracker)))
             return {"deal_stage": None}
-        if not knowledge_base().stalled_deal[slot_value].steps:
-            # nothing to walk through: the summary says what the article lacks
-            return {"deal_stage": slot_value, "checklist_answer": False}
-        return {"deal_stage": slot_value}
+        return stage_slots(slot_value)
+
+    def switched_checklist(self, tracker: Tracker) -> dict[str, Any] | None:
+        """ "We're stuck at negotiation" (or a stage button) while a step is asked: the coach
+        starts over at the stage named, whatever the intent NLU gave it."""
+        named = [s for s in entity_values(tracker, "stage") if s in knowledge_base().stalled_deal]
+        if not named or named[0] == tracker.get_slot("deal_stage"):
+            return None
+        restart = {"checklist_answer": None, "checklist_step": 0, "checklist_done": []}
+        return {**restart, **stage_slots(named[0])}
+
+
+def stage_slots(stage: str) -> dict[str, Any]:
+    """The slots for a deal at `stage`: its checklist is asked from the first step, or, when the
+    article has no steps for it, the form ends and the summary says what the article lacks."""
+    if not knowledge_base().stalled_deal[stage].steps:
+        return {"deal_stage": stage, "checklist_answer": False}
+    return {"deal_stage": stage}
 
 
 class ActionAskDealStage(Action):

@@ -191,10 +191,9 @@ def test_a_long_session_keeps_the_request_small_and_the_answers_the_same(
         {"rating": "up", "answer_id": "topic.follow_up", "entry_ids": first["entry_ids"]},
     )
     assert talk.server.sizes[-1] < 10_000
+    # a reference in neither request: nothing is rated (actions/feedback.py), on both alike
     talk.say("/feedback_negative", "feedback_negative", metadata={guard.ANSWER_REF: "0" * 12})
-    assert talk.act("action_record_feedback")[0] == SlotSet(
-        "feedback", {"rating": "down", "answer_id": None, "entry_ids": []}
-    )
+    assert not [e for e in talk.act("action_record_feedback") if isinstance(e, SlotSet)]
     assert talk.compared == 2 + 80 + 2 + 2
 
 

@@ -239,3 +239,112 @@ def test_a_long_session_sends_a_bounded_request_and_rates_an_old_answer(served) 
         "answer_id": first["id"],
         "entry_ids": first["entry_ids"],
     }
+
+
+def texts_of(messages: list[dict[str, Any]]) -> list[str]:
+    return [m.get("text", "") for m in messages]
+
+
+def test_a_question_after_a_thumbs_down_is_answered(served) -> None:
+    """QA defect 2: the question typed after a 👎 was stored as its comment and not answered."""
+    servers, _ = served
+    sender = f"thumbs-{uuid.uuid4().hex[:8]}"
+    drive = answer(say(servers, sender, "what is drive"))
+    thumbs_down = next(
+        b["payload"] for b in drive["buttons"] if "feedback_negative" in b["payload"]
+    )
+    asked = texts_of(say(servers, sender, thumbs_down))
+    assert asked == ["Sorry it didn't help. What was missing? (optional: type it, or say skip)"]
+    duties = answer(say(servers, sender, "what does a regional manager do?"))
+    assert duties["id"] == "duties.regional_manager"
+    slots = tracker(servers, sender)["slots"]
+    assert slots["feedback"]["answer_id"] == drive["id"] and slots["feedback_comment"] is None
+    assert tracker(servers, sender)["active_loop"] in ({}, None, {"name": None})
+
+
+@pytest.mark.parametrize(
+    ("flow", "stage_named", "expected"),
+    [
+        (
+            "報價送出去一直沒下文",
+            "我們在商務談判卡住了",
+            "文章沒有針對卡在「商務談判」階段的具體建議",
+        ),
+        (
+            "client went silent after I sent samples",
+            "my deal is stuck at the closing stage",
+            "The article gives no specific advice for a deal stuck at the",
+        ),
+    ],
+)
+def test_naming_another_stage_mid_flow_switches_to_it(served, flow, stage_named, expected) -> None:
+    """QA defect 1: it crashed the turn (IndexError in action_ask_checklist_answer)."""
+    servers, _ = served
+    sender = f"stage-{uuid.uuid4().hex[:8]}"
+    say(servers, sender, flow)
+    say(servers, sender, '/inform{"stage":"product_delivery"}')
+    replies = say(servers, sender, stage_named)
+    assert any(expected in text for text in texts_of(replies)), replies
+    assert not any("knowledge base" in t or "知識庫" in t for t in texts_of(replies))
+
+
+def test_a_stage_button_with_no_flow_running_starts_the_coach(served) -> None:
+    """QA defect 4: a stage button clicked after its flow ended got no reply."""
+    servers, _ = served
+    sender = f"stale-{uuid.uuid4().hex[:8]}"
+    replies = say(servers, sender, '/inform{"stage":"product_delivery"}')
+    assert texts_of(replies)[0].startswith("Step 1 of 4: "), replies
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("/restart", "OK, starting over; I've forgotten our conversation so far."),
+        ("/session_start", "We carry on where we left off; nothing was lost."),
+    ],
+)
+def test_a_typed_restart_or_session_start_is_answered(served, typed, expected) -> None:
+    """QA defect 4: both got [] (and /restart silently forgot the conversation)."""
+    servers, _ = served
+    sender = f"typed-{uuid.uuid4().hex[:8]}"
+    answer(say(servers, sender, "what is drive"))
+    replies = texts_of(say(servers, sender, typed))
+    assert len(replies) == 1 and replies[0].startswith(expected), replies
+
+
+@pytest.mark.parametrize("text", ["🤔🤔🔥", "???", "a\x00b"])
+def test_nothing_to_guess_is_not_a_did_you_mean(served, text) -> None:
+    """QA defect 5: "Did you mean:" with only a "Something else" button."""
+    servers, _ = served
+    replies = say(servers, f"guess-{uuid.uuid4().hex[:8]}", text)
+    assert len(replies) == 1, replies
+    if replies[0]["text"].startswith("Sorry, I'm not sure what you mean. Did you mean:"):
+        assert len(replies[0]["buttons"]) > 1, replies  # a guess, not only the way out
+    else:
+        assert replies[0]["text"].startswith("Sorry, I didn't understand that."), replies
+        assert len(replies[0]["buttons"]) == 5
+
+
+def test_a_rating_typed_in_a_flow_rates_nothing(served) -> None:
+    """QA defect 3: "idk" in the readiness check was stored as a 👎 of no answer; whatever NLU
+    makes of it now, no rating is stored without the button under an answer."""
+    servers, _ = served
+    sender = f"idk-{uuid.uuid4().hex[:8]}"
+    answer(say(servers, sender, "what is drive"))
+    say(servers, sender, "am I ready to be a sales manager?")
+    for typed in ["idk", "🙂", "👎"]:
+        assert say(servers, sender, typed), typed  # never a silent []
+    assert tracker(servers, sender)["slots"]["feedback"] is None
+
+
+def test_more_twice_on_the_regional_manager_offer_says_that_is_all(served) -> None:
+    """QA defect 6: the second "tell me more" repeated the first word for word."""
+    servers, _ = served
+    sender = f"more-{uuid.uuid4().hex[:8]}"
+    offered = answer(say(servers, sender, "should I accept the regional manager offer?"))
+    assert offered["id"] == "topic.management_offer", offered["id"]
+    first = answer(say(servers, sender, "tell me more"))
+    second = answer(say(servers, sender, "tell me more"))
+    assert first["entry_ids"] and not second["entry_ids"]
+    assert second["title"] == "Being offered a management post: more"
+    assert "That is everything the article says on this." in str(second["blocks"])

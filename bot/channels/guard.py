@@ -270,15 +270,45 @@ def guard(on_new_message: OnNewMessage) -> OnNewMessage:
     return guarded
 
 
+_CUT = "sales_coach_cut"
+
+
+def _cut_middle(text: str, limit: int) -> str:
+    """`text` within about `limit` characters: its start and its end (a traceback's last line
+    names the exception), the length of what was dropped between them."""
+    if len(text) <= limit:
+        return text
+    tail = limit // 4
+    return f"{text[: limit - tail]}… ({len(text) - limit} chars cut) …{text[-tail:]}"
+
+
 class GuardLogFilter(logging.Filter):
-    """Cuts log records to ``MAX_LOG_CHARS`` (a message is never repeated whole in the log), and
-    notes Rasa's errors against the turn being handled."""
+    """Cuts log records to ``MAX_LOG_CHARS``, their traceback included (a message is never
+    repeated whole in the log: an action server's error reply carries the whole request, the
+    user's text and tracker, into the traceback of Rasa's error), and notes Rasa's errors
+    against the turn being handled."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if len(message) > MAX_LOG_CHARS:
-            record.msg = f"{message[:MAX_LOG_CHARS]}… ({len(message)} chars)"
-            record.args = None
+        if record.exc_info and not record.exc_text:
+            # formatted here, as a Formatter would, so that the cut text is what it prints
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        extra = (record.exc_text or "") + (record.stack_info or "")
+        # each handler's filter sees the same record: cut it once
+        if len(message) + len(extra) > MAX_LOG_CHARS and not getattr(record, _CUT, False):
+            setattr(record, _CUT, True)
+            # the message first, the traceback in what is left (at least half)
+            keep = min(len(message), max(MAX_LOG_CHARS // 2, MAX_LOG_CHARS - len(extra)))
+            if len(message) > keep:
+                record.msg = f"{message[:keep]}… ({len(message)} chars)"
+                record.args = None
+            room = MAX_LOG_CHARS - keep
+            if record.exc_text:
+                record.exc_text = _cut_middle(record.exc_text, room)
+                room = 0
+            if record.stack_info:
+                # kept only when no traceback took the room: it repeats where the record was made
+                record.stack_info = _cut_middle(record.stack_info, room) if room else None
         errors = _turn_errors.get()
         if errors is not None and record.levelno >= logging.ERROR and record.name != __name__:
             errors.append(f"{record.name}: {message[:200]}")

@@ -62,7 +62,6 @@ from bot.channels.slack_dedup import DEFAULT_DEDUP_CAPACITY, RecentKeys, SeenKey
 from bot.channels.slack_socket_mode import SocketModeConnection
 from bot.channels.slack_surfaces import (
     COMMAND,
-    RESTART_MESSAGE,
     SlackSurfaces,
     asker_of,
     buttons_block_id,
@@ -183,8 +182,6 @@ class SlackTurn:
     # Replies shown only to this user (the acknowledgement of 👍/👎).
     ephemeral_user: str | None = None
     click: ButtonClick | None = None
-    # `/coach restart`: Rasa's restart says nothing, so the channel confirms it.
-    confirm_restart: bool = False
 
 
 def bounded_text(text: str) -> str:
@@ -380,7 +377,6 @@ def turn_from_command(payload: Mapping[str, Any]) -> SlackTurn | None:
         keys,
         metadata,
         user=str(user),
-        confirm_restart=text == RESTART_MESSAGE,
     )
 
 
@@ -861,19 +857,11 @@ class SalesCoachSlackInput(SlackInput):
         reacted = bool(turn.react_ts) and await self.surfaces.add_working(
             turn.channel, str(turn.react_ts)
         )
-        # Read before the restart wipes it: the confirmation is in the conversation's language.
-        language = (
-            await self._conversation_language(turn.sender_id) if turn.confirm_restart else None
-        )
         try:
             await handle_guarded(self._on_new_message, user_message)
         finally:
             if reacted:
                 await self.surfaces.remove_working(turn.channel, str(turn.react_ts))
-        if turn.confirm_restart:
-            # Not a bot event of the new, empty conversation: only what the person sees.
-            note = ui_text("slack_restarted", language or "en")
-            await user_message.output_channel.send_text_message(turn.sender_id, note)
 
     async def _refuse_click(self, turn: SlackTurn) -> None:
         assert turn.click is not None and turn.user

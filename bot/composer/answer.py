@@ -98,25 +98,39 @@ def entry_blocks(entries: Sequence[Entry], language: str) -> list[dict[str, Any]
     return blocks
 
 
-def topic_answer(kb: KnowledgeBase, topic: Topic, language: str, part: str = "short") -> Answer:
-    """The short answer first (`short`), the rest on request (`more`), or all of it (`full`)."""
+def more_start(topic: Topic, given: Sequence[str] = ()) -> int:
+    """Where "tell me more" goes on: after the last of the topic's entries `given` by the answer
+    before (the short answer, or an earlier "more"), never before the short answer's end."""
+    shown = [topic.entry_ids.index(entry_id) for entry_id in given if entry_id in topic.entry_ids]
+    return max([topic.short, *(index + 1 for index in shown)])
+
+
+def topic_answer(
+    kb: KnowledgeBase, topic: Topic, language: str, part: str = "short", given: Sequence[str] = ()
+) -> Answer:
+    """The short answer first (`short`), the rest on request (`more`: the part after the entries
+    `given` last, as `topic.more` cuts it, then that there is no more), or all of it (`full`)."""
+    start = more_start(topic, given)
+    ends = [topic.short + sum(topic.more[: n + 1]) for n in range(len(topic.more))]
+    end = next((end for end in ends if end > start), len(topic.entry_ids))
     entry_ids = {
         "short": topic.entry_ids[: topic.short],
-        "more": topic.entry_ids[topic.short :],
+        "more": topic.entry_ids[start:end],
         "full": topic.entry_ids,
     }[part]
     title = topic.title_text(language)
+    if part == "more":
+        title = text("more_title", language, title=title)
     if not entry_ids:
         return _notice(
             "answer", language, title, text("nothing_more", language), f"topic.{topic.id}"
         )
-    if part == "more":
-        title = text("more_title", language, title=title)
     entries = kb.entries_of(entry_ids)
     answer = make_answer(
         "answer", language, title, entry_blocks(entries, language), entries, f"topic.{topic.id}"
     )
-    has_more = part == "short" and topic.short < len(topic.entry_ids)
+    next_start = topic.short if part == "short" else end
+    has_more = part != "full" and next_start < len(topic.entry_ids)
     answer["buttons"] = feedback_buttons(language, more=has_more, offers=topic.offers)
     answer["topic"] = topic.id
     return answer

@@ -179,7 +179,10 @@ def guess_buttons(intents: Sequence[str], language: str) -> Buttons:
 
 
 def clarification(intents: Sequence[str], language: str) -> tuple[str, Buttons]:
-    """ "Did you mean …?" with up to three guesses and a way out."""
+    """ "Did you mean …?" with up to three guesses and a way out; with nothing to guess ("???",
+    emoji alone), that it was not understood and the welcome's topics."""
+    if not clarification_guesses(intents):
+        return text("not_understood", language), topic_buttons(language, WELCOME_TOPICS)
     return text("clarify", language), guess_buttons(intents, language)
 
 

@@ -66,6 +66,8 @@ class Topic:
     competencies: tuple[str, ...] = ()
     # coaching flows (forms) whose "why?" and "tell me more" are about this topic
     flows: tuple[str, ...] = ()
+    # how many entries the first "tell me more" replies give, in order; the last gives the rest
+    more: tuple[int, ...] = ()
 
     def title_text(self, language: str) -> str:
         return _localized(self.title, language) or self.id
@@ -358,6 +360,16 @@ def _load_topics(
             f"`competencies` names value(s) {unknown} that terms.yml `competency` does not list",
         )
         flows = _string_list(raw, "flows", path, where, "form names")
+        more = raw.get("more", [])
+        _require(
+            isinstance(more, list)
+            and all(isinstance(n, int) and n >= 1 for n in more)
+            # a short answer may say everything (`short` = all entries); then there is no `more`
+            and (not more or short + sum(more) < len(entry_ids)),
+            path,
+            where,
+            '`more` must list the entries each "tell me more" gives, leaving some for the last',
+        )
         topics[topic_id] = Topic(
             topic_id,
             raw["intent"],
@@ -369,6 +381,7 @@ def _load_topics(
             tuple(offers),
             tuple(answers_for),
             tuple(flows),
+            tuple(more),
         )
     flows = [flow for topic in topics.values() for flow in topic.flows]
     twice = sorted({flow for flow in flows if flows.count(flow) > 1})

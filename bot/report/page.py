@@ -15,6 +15,9 @@ from bot.report.stats import Feedback, Report
 
 TOP_TOPICS_PER_WEEK = 3
 ANSWER_PREVIEW_CHARS = 400
+# What a user typed (up to 2,000 characters reach the bot) is shown up to this length in the
+# page; the store keeps all of it.
+USER_TEXT_CHARS = 300
 STYLE = """
 body { font-family: system-ui, "Noto Sans CJK TC", sans-serif; margin: 24px auto;
   max-width: 1000px; padding: 0 16px; color: #1c2430; line-height: 1.45; }
@@ -84,22 +87,28 @@ def plain(markdown: str) -> str:
     return text if len(text) <= ANSWER_PREVIEW_CHARS else text[:ANSWER_PREVIEW_CHARS] + "…"
 
 
+def shortened(text: str, limit: int = USER_TEXT_CHARS) -> str:
+    """`text` cut to `limit` characters with an ellipsis, for a readable page."""
+    return text if len(text) <= limit else text[:limit].rstrip() + "…"
+
+
 def thumbs_down_item(item: Feedback) -> str:
     comment = (
         "<em>no comment given</em>"
         if item.comment is None
         else "<em>declined to comment</em>"
         if item.comment == ""
-        else f"<blockquote>{escape(item.comment)}</blockquote>"
+        else f"<blockquote>{escape(shortened(item.comment))}</blockquote>"
     )
+    # stats.py keeps only ratings of an answer
     answer = (
         f"<strong>{escape(item.answer_title or item.answer_id or '')}</strong> "
-        f'<span class="muted">({escape(item.answer_id or "unknown answer")})</span>'
+        f'<span class="muted">({escape(item.answer_id or "")})</span>'
         f"<blockquote>{escape(plain(item.answer_text))}</blockquote>"
-        if item.answer_id
-        else "<em>no answer recorded</em>"
     )
-    question = f"<blockquote>{escape(item.question)}</blockquote>" if item.question else ""
+    question = (
+        f"<blockquote>{escape(shortened(item.question))}</blockquote>" if item.question else ""
+    )
     return (
         f'<li class="thumbs-down"><p>{escape(item.when.strftime("%Y-%m-%d %H:%M"))} UTC</p>'
         f"<p>Comment: {comment}</p><p>Question: {question}</p><p>Answer: {answer}</p></li>"
@@ -177,7 +186,12 @@ def render(report: Report, generated: dt.datetime | None = None) -> str:
         table(
             ["when (UTC)", "kind", "language", "what the user wrote"],
             [
-                [item.when.strftime("%Y-%m-%d %H:%M"), item.kind, item.language, item.text]
+                [
+                    item.when.strftime("%Y-%m-%d %H:%M"),
+                    item.kind,
+                    item.language,
+                    shortened(item.text),
+                ]
                 for item in sorted(report.unanswered, key=lambda item: item.when)
             ],
         ),
@@ -191,7 +205,7 @@ def render(report: Report, generated: dt.datetime | None = None) -> str:
                 [
                     item.when.strftime("%Y-%m-%d %H:%M"),
                     item.language,
-                    item.text,
+                    shortened(item.text),
                     item.taken_for,
                     item.meant,
                 ]

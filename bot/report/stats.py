@@ -194,6 +194,11 @@ def add_conversation(report: Report, events: list[dict[str, Any]]) -> None:
         elif kind == "slot" and event.get("name") == "feedback" and event.get("value"):
             value = event["value"]
             answer_id = value.get("answer_id")
+            if not answer_id:
+                # a rating of no answer (stored before actions/feedback.py refused them): nothing
+                # a trainer can act on, and its comment would be attached to nothing
+                waiting_comment = None
+                continue
             answer = answers.get(answer_id or "", {})
             item = Feedback(
                 when,

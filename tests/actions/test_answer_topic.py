@@ -27,6 +27,7 @@ def test_short_answer_in_the_users_script_with_citation(dispatcher, make_tracker
             {
                 "id": "topic.follow_up",
                 "kind": "answer",
+                "title": "跟踪力:持续跟进客户",
                 "entry_ids": SHORT_FOLLOW_UP_ENTRIES,
                 "roles": [],
                 "aspect": None,

@@ -1,3 +1,5 @@
+import pytest
+
 from actions.clarify import ActionClarify
 
 RANKING = [
@@ -34,3 +36,30 @@ def test_a_second_miss_lists_the_topics(dispatcher, make_tracker) -> None:
     tracker = make_tracker("nlu_fallback", events=events, intent_ranking=RANKING)
     ActionClarify().run(dispatcher, tracker, {})
     assert [m["response"] for m in dispatcher.messages] == ["utter_help"]
+
+
+@pytest.mark.parametrize(
+    "ranking",
+    [
+        [],
+        [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "help", "confidence": 0.2}],
+        [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "greet", "confidence": 0.3}],
+    ],
+)
+def test_with_nothing_to_guess_it_says_so_and_offers_the_topics(
+    dispatcher, make_tracker, ranking
+) -> None:
+    """QA defect 5: "???" got "Did you mean:" with only a "Something else" button."""
+    tracker = make_tracker("nlu_fallback", slots={"language": "en"}, intent_ranking=ranking)
+    assert ActionClarify().run(dispatcher, tracker, {}) == []
+    assert dispatcher.messages[0]["text"] == (
+        "Sorry, I didn't understand that. I coach from one article on salespeople and sales "
+        "managers; you can ask about these, for example:"
+    )
+    assert dispatcher.messages[0]["buttons"] == [
+        {"title": "Following up with customers", "payload": "/ask_follow_up"},
+        {"title": "The sales process", "payload": "/ask_sales_process"},
+        {"title": "How roles differ", "payload": "/compare_roles"},
+        {"title": "Getting promoted", "payload": "/ask_promotion"},
+        {"title": "What can I ask?", "payload": "/help"},
+    ]

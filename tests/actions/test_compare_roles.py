@@ -47,6 +47,7 @@ def test_two_named_roles_give_a_table_and_the_direct_comparison(dispatcher, make
             {
                 "id": "comparison.sales_manager+account_manager",
                 "kind": "comparison",
+                "title": "Sales manager vs Account manager: how they differ",
                 # the cells row by row (reports_to: the account manager's marked inference),
                 # then what the article says on the pair
                 "entry_ids": [

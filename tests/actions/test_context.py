@@ -1,4 +1,5 @@
 from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import ActionAnswerInContext
 
@@ -211,3 +212,65 @@ def test_what_about_after_one_aspect_of_a_comparison_keeps_the_aspect(
     table = dispatcher.messages[0]["custom"]["sales_coach"]["blocks"][0]
     assert table["columns"] == ["", "Sales manager", "Regional manager"]
     assert [row[0] for row in table["rows"]] == ["Reports to"]
+
+
+def more_turns(make_tracker, slots: dict, count: int) -> list[dict]:
+    """`count` "tell me more" in a row, each with the slots the one before left; their messages."""
+    messages = []
+    for _ in range(count):
+        dispatcher = CollectingDispatcher()
+        events = run(dispatcher, make_tracker("ask_more", slots=slots))
+        slots = {**slots, **{e["name"]: e["value"] for e in events if e["event"] == "slot"}}
+        messages += dispatcher.messages
+    return messages
+
+
+def test_more_twice_after_a_topic_says_that_is_all_under_its_title(make_tracker) -> None:
+    """QA defect 6: after the regional-manager-offer answer, a second "tell me more" repeated
+    the first word for word."""
+    short = {"id": "topic.management_offer", "kind": "answer", "entry_ids": ["x"]}
+    slots = {"language": "en", "topic": "management_offer", "last_answer": short}
+    first, second, third = (m["text"] for m in more_turns(make_tracker, slots, 3))
+    assert first.startswith("**Being offered a management post: more**\n\nA regional manager")
+    assert (
+        second
+        == third
+        == (
+            "**Being offered a management post: more**\n\n"
+            "That is everything the article says on this."
+        )
+    )
+
+
+def test_more_after_a_comparison_is_titled_with_it(make_tracker) -> None:
+    """QA defect 6: the second "再多說一點" after a comparison was titled "**…(續)**"."""
+    last = {
+        "id": "comparison.regional_manager+sales_manager",
+        "kind": "comparison",
+        "title": "區域經理、銷售經理的區別",
+        "roles": ["regional_manager", "sales_manager"],
+        "aspect": None,
+    }
+    slots = {"language": "zh-Hant", "roles": last["roles"], "last_answer": last}
+    first, second = (m["text"] for m in more_turns(make_tracker, slots, 2))
+    assert first == second == "**區域經理、銷售經理的區別(續)**\n\n文章在這方面就說了這些。"
+
+
+def test_more_on_the_competencies_gives_execution_before_the_articles_opening(
+    make_tracker,
+) -> None:
+    """QA defect 6: "tell me more" after the four competencies led with ¶3-5 ("Selling is
+    neither big nor small…"); execution, the competency the answer names first, comes first."""
+    short = {"id": "topic.competencies", "kind": "answer", "entry_ids": ["competencies.four"]}
+    slots = {"language": "en", "topic": "competencies", "last_answer": short}
+    messages = more_turns(make_tracker, slots, 3)
+    first, second, third = (m["text"] for m in messages)
+    assert first.startswith(
+        "**The four core competencies of a salesperson: more**\n\nThe execution"
+    )
+    assert "Selling is neither big nor small" not in first
+    assert first.endswith("_Source: ¶6, ¶9_")
+    assert messages[0]["buttons"][0]["payload"] == "/ask_more"
+    assert second.endswith("_Source: ¶3, ¶4, ¶5_")
+    assert "/ask_more" not in [b["payload"] for b in messages[1]["buttons"]]
+    assert third.endswith("That is everything the article says on this.")

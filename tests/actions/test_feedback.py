@@ -1,4 +1,5 @@
-from rasa_sdk.events import SlotSet
+import pytest
+from rasa_sdk.events import FollowupAction, SlotSet
 
 from actions.feedback import ActionAskFeedbackComment, ActionRecordFeedback, ValidateFeedbackForm
 
@@ -63,14 +64,76 @@ def test_a_click_under_an_older_answer_rates_that_answer(dispatcher, make_tracke
     )
 
 
-def test_a_click_on_an_answer_not_in_the_conversation_names_no_answer(
+def test_a_click_on_an_answer_not_in_the_conversation_records_nothing(
     dispatcher, make_tracker
 ) -> None:
+    """QA defect 3: it stored a 👎 with answer_id None, which the report showed as "Question:
+    (empty) / Answer: no answer recorded"; and the feedback form then asked what was missing."""
     events = [
         bot_answer("topic.drive", "0000000000bb", ["drive.why"]),
         {"event": "user", "text": "/feedback_negative", "metadata": {"answer_ref": "0000000000cc"}},
     ]
-    tracker = make_tracker("feedback_negative", slots={"last_answer": LAST}, events=events)
-    assert ActionRecordFeedback().run(dispatcher, tracker, {})[0] == SlotSet(
-        "feedback", {"rating": "down", "answer_id": None, "entry_ids": []}
+    tracker = make_tracker(
+        "feedback_negative", slots={"last_answer": LAST, "language": "en"}, events=events
     )
+    assert ActionRecordFeedback().run(dispatcher, tracker, {}) == [FollowupAction("action_listen")]
+    assert [m["text"] for m in dispatcher.messages] == [
+        "I can't tell which answer that rating is for, so I didn't record it. Ask again and rate "
+        "the new answer."
+    ]
+
+
+@pytest.mark.parametrize("intent", ["feedback_positive", "feedback_negative"])
+@pytest.mark.parametrize("form", ["readiness_form", "stalled_deal_form"])
+def test_a_rating_typed_in_a_flow_is_an_unclear_answer_not_a_rating(
+    dispatcher, make_tracker, intent, form
+) -> None:
+    """QA defect 3: "idk" (read as 👎) in the readiness check stored a 👎 with no answer; "🙂"
+    (read as 👍) in a flow rated the answer given before the flow."""
+    events = [{"event": "user", "text": "idk", "metadata": {}}]
+    tracker = make_tracker(
+        intent,
+        slots={"last_answer": LAST, "language": "zh-Hant"},
+        events=events,
+        active_loop=form,
+    )
+    assert ActionRecordFeedback().run(dispatcher, tracker, {}) == []
+    assert [m["text"] for m in dispatcher.messages] == ["請回答是或否(或說「停止」)。"]
+
+
+def test_the_button_under_an_answer_still_rates_it_in_a_flow(dispatcher, make_tracker) -> None:
+    events = [
+        bot_answer("topic.drive", "0000000000bb", ["drive.why"]),
+        {"event": "user", "text": "/feedback_positive", "metadata": {"answer_ref": "0000000000bb"}},
+    ]
+    tracker = make_tracker(
+        "feedback_positive",
+        slots={"last_answer": LAST, "language": "en"},
+        events=events,
+        active_loop="readiness_form",
+    )
+    assert ActionRecordFeedback().run(dispatcher, tracker, {})[0] == SlotSet(
+        "feedback", {"rating": "up", "answer_id": "topic.drive", "entry_ids": ["drive.why"]}
+    )
+    assert [m["text"] for m in dispatcher.messages] == ["Thanks for the feedback!"]
+
+
+def test_a_typed_rating_with_no_answer_yet_records_nothing(dispatcher, make_tracker) -> None:
+    tracker = make_tracker("feedback_positive", slots={"language": "en"})
+    assert ActionRecordFeedback().run(dispatcher, tracker, {}) == [FollowupAction("action_listen")]
+
+
+def test_a_rating_typed_while_the_stage_is_asked_gets_the_stage_hint(
+    dispatcher, make_tracker
+) -> None:
+    tracker = make_tracker(
+        "feedback_positive",
+        slots={"last_answer": LAST, "language": "en", "requested_slot": "deal_stage"},
+        events=[{"event": "user", "text": "🙂", "metadata": {}}],
+        active_loop="stalled_deal_form",
+    )
+    assert ActionRecordFeedback().run(dispatcher, tracker, {}) == []
+    assert [m["text"] for m in dispatcher.messages] == [
+        "I didn't catch the stage. Pick a button, or say e.g. "
+        '"samples delivered" or "negotiating".'
+    ]

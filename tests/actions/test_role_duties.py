@@ -18,6 +18,7 @@ def test_duties_of_the_named_role(dispatcher, make_tracker) -> None:
             {
                 "id": "duties.regional_manager",
                 "kind": "duties",
+                "title": "Regional manager: what the job involves",
                 "entry_ids": [
                     "role.regional_manager.scope",
                     "role.regional_manager.duties",
@@ -80,6 +81,7 @@ def test_one_aspect_asked_gets_that_aspect_only(dispatcher, make_tracker) -> Non
             {
                 "id": "duties.sales_rep.reports_to",
                 "kind": "duties",
+                "title": "Sales rep: what the job involves",
                 # what the marked inference rests on (roles.yml)
                 "entry_ids": [
                     "role.sales_manager.functions",

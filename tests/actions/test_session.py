@@ -28,3 +28,21 @@ def test_nothing_is_carried_over_when_the_domain_says_so(dispatcher, make_tracke
         SessionStarted(),
         ActionExecuted("action_listen"),
     ]
+
+
+def test_a_typed_session_start_says_nothing_was_lost(dispatcher, make_tracker, domain):
+    """QA defect 4: "/session_start" typed got no reply at all."""
+    tracker = make_tracker("session_start", slots={"language": "zh-Hant", "topic": "drive"})
+    result = ActionSessionStart().run(dispatcher, tracker, domain)
+    assert [m["text"] for m in dispatcher.messages] == [
+        "我們接著剛才的對話繼續,什麼都沒有遺失。想了解什麼?"
+    ]
+    assert SlotSet("topic", "drive") in result
+
+
+def test_a_session_that_expired_starts_silently(dispatcher, make_tracker, domain):
+    # Rasa starts it before the new message: the latest message is the last session's
+    ActionSessionStart().run(
+        dispatcher, make_tracker("ask_drive", slots={"language": "en"}), domain
+    )
+    assert dispatcher.messages == []

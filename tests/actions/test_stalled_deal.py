@@ -1,3 +1,5 @@
+import asyncio
+
 import pytest
 from rasa_sdk.events import SlotSet
 
@@ -152,3 +154,105 @@ def test_the_flows_own_reset_is_not_taken_for_an_unclear_answer(dispatcher, make
     assert validate_stage(dispatcher, tracker, None) == {"deal_stage": None}
     assert validate_answer(dispatcher, tracker, None) == {"checklist_answer": None}
     assert dispatcher.messages == []
+
+
+def slot_events(**slots):
+    return [{"event": "slot", "name": name, "value": value} for name, value in slots.items()]
+
+
+def run_validation(dispatcher, tracker, domain):
+    return asyncio.run(ValidateStalledDealForm().run(dispatcher, tracker, domain))
+
+
+@pytest.mark.parametrize("stage", ["negotiation", "order_closing"])
+def test_a_stage_without_steps_named_at_the_start_leaves_nothing_to_ask(
+    dispatcher, make_tracker, stage
+) -> None:
+    """QA defect 1: "we're stuck at negotiation" during the delivery checklist restarts the
+    coach at a stage with no steps; back in the form, Rasa validates nothing before it asks
+    (not after action_listen), so it asked step 1 of none (IndexError in
+    action_ask_checklist_answer). A value for the answer lets the form end with the summary."""
+    tracker = make_tracker("describe_stalled_deal", [{"entity": "stage", "value": stage}])
+    assert ActionStartChecklist().run(dispatcher, tracker, {})[:2] == [
+        SlotSet("deal_stage", stage),
+        SlotSet("checklist_answer", False),
+    ]
+
+
+def test_the_readiness_check_is_not_ended_by_a_stage_it_names(dispatcher, make_tracker) -> None:
+    tracker = make_tracker("ask_promotion_readiness", [{"entity": "stage", "value": "negotiation"}])
+    assert ActionStartChecklist().run(dispatcher, tracker, {})[1] == SlotSet(
+        "checklist_answer", None
+    )
+
+
+def test_at_activation_a_stage_without_steps_and_its_answer_validate_to_the_summary(
+    dispatcher, make_tracker, domain
+) -> None:
+    """The form's activation validates both prefilled slots, the stage first."""
+    events = [
+        {"event": "action", "name": "stalled_deal_form"},
+        *slot_events(deal_stage="negotiation", checklist_answer=False),
+    ]
+    tracker = make_tracker(
+        "describe_stalled_deal",
+        slots={"deal_stage": "negotiation", "checklist_answer": False},
+        events=events,
+    )
+    assert run_validation(dispatcher, tracker, domain) == [
+        SlotSet("deal_stage", "negotiation"),
+        SlotSet("checklist_answer", False),
+        SlotSet("checklist_step", 0),
+        SlotSet("checklist_done", []),
+    ]
+    assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize(
+    ("intent", "stage", "expected"),
+    [
+        # a stage button of the same flow, or "we're stuck at closing" read as inform
+        (
+            "inform",
+            "order_closing",
+            {
+                "checklist_answer": False,
+                "checklist_step": 0,
+                "checklist_done": [],
+                "deal_stage": "order_closing",
+            },
+        ),
+        (
+            "describe_stalled_deal",
+            "product_delivery",
+            {
+                "checklist_answer": None,
+                "checklist_step": 0,
+                "checklist_done": [],
+                "deal_stage": "product_delivery",
+            },
+        ),
+    ],
+)
+def test_another_stage_named_instead_of_yes_or_no_switches_the_checklist(
+    dispatcher, make_tracker, intent, stage, expected
+) -> None:
+    tracker = make_tracker(
+        intent,
+        [{"entity": "stage", "value": stage}],
+        slots={"deal_stage": "negotiation", "checklist_step": 2, "checklist_done": [0, 1]},
+        active_loop=FORM,
+    )
+    assert validate_answer(dispatcher, tracker, f"/{intent}") == expected
+    assert dispatcher.messages == []
+
+
+def test_the_same_stage_named_again_is_an_unclear_answer(dispatcher, make_tracker) -> None:
+    tracker = make_tracker(
+        "inform",
+        [{"entity": "stage", "value": "product_delivery"}],
+        slots={"language": "en", "deal_stage": "product_delivery", "checklist_step": 1},
+        active_loop=FORM,
+    )
+    assert validate_answer(dispatcher, tracker, "samples delivered") == {"checklist_answer": None}
+    assert [m["text"] for m in dispatcher.messages] == ["Please answer yes or no (or say stop)."]

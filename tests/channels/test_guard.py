@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import logging
 from collections.abc import Iterator
 
@@ -10,6 +12,7 @@ import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot.channels.guard import (
+    MAX_LOG_CHARS,
     MAX_MESSAGE_CHARS,
     GuardLogFilter,
     checked_intent_syntax,
@@ -181,3 +184,51 @@ def test_the_answer_reference_of_a_feedback_button_goes_to_the_metadata() -> Non
     # only a reference of the bot's own shape, only on feedback
     assert checked_message('/feedback_positive{"answer_ref":"x"}') == ("/feedback_positive", {})
     assert checked_message('/ask_more{"answer_ref":"0123456789ab"}') == ("/ask_more", {})
+
+
+def test_a_crash_logged_with_its_traceback_is_cut_to_the_limit() -> None:
+    """QA defect 7: Rasa logs a failed custom action with the traceback of the action server's
+    error reply, which carries the whole request (the user's text, the tracker): an 8,776-character
+    line. The message, the traceback and its last line (the exception) stay, within the limit."""
+    request_body = json.dumps({"tracker": {"latest_message": {"text": "報價" * 3000}}})
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(GuardLogFilter())
+    handler.addFilter(GuardLogFilter())  # a second handler's filter sees the same record
+    logger = logging.getLogger("rasa.core.processor.test_cut")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        try:
+            try:
+                raise ValueError(f"500, message='Internal Server Error', body={request_body}")
+            except ValueError as error:
+                raise RuntimeError("Failed to execute custom action 'action_x'") from error
+        except RuntimeError:
+            logger.error("Encountered an exception while running action 'action_x'.", exc_info=True)
+    finally:
+        logger.removeHandler(handler)
+    line = stream.getvalue()
+    assert len(request_body) > 8000
+    assert len(line) <= MAX_LOG_CHARS + 100
+    assert line.startswith("Encountered an exception while running action 'action_x'.\nTraceback")
+    assert line.rstrip().endswith("RuntimeError: Failed to execute custom action 'action_x'")
+    assert "chars cut" in line
+
+
+def test_a_short_traceback_is_logged_whole() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(GuardLogFilter())
+    logger = logging.getLogger("rasa.core.processor.test_short")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        try:
+            raise IndexError("tuple index out of range")
+        except IndexError:
+            logger.error("failed", exc_info=True)
+    finally:
+        logger.removeHandler(handler)
+    assert stream.getvalue().rstrip().endswith("IndexError: tuple index out of range")
+    assert "cut" not in stream.getvalue()

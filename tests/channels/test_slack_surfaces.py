@@ -13,10 +13,6 @@ from typing import Any
 
 import pytest
 from rasa.core.channels.channel import UserMessage
-from rasa.core.tracker_store import InMemoryTrackerStore
-from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet
-from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Sanic
 
 from bot.channels.guard import MAX_MESSAGE_CHARS
@@ -218,34 +214,6 @@ async def test_coach_command(
     await message.output_channel.send_response(message.sender_id, {"text": "answer"})
     (post,) = [post for post in fake_slack.posts if post["text"] == "answer"]
     assert post["channel"] == "U0CMD0001" and "thread_ts" not in post
-
-
-@pytest.mark.parametrize(
-    ("language", "confirmation"),
-    [
-        (None, "OK, starting over; I've forgotten our conversation so far."),
-        ("zh-Hans", "好的,我们重新开始,之前的对话我已经忘了。"),
-    ],
-)
-async def test_coach_restart_is_confirmed_in_the_conversations_language(
-    webhook: ServedWebhook, fake_slack: FakeSlackApi, language: str | None, confirmation: str
-) -> None:
-    domain = Domain.load(str(PROJECT_DIR / "domain.yml"))
-    store = InMemoryTrackerStore(domain)
-    if language:
-        tracker = DialogueStateTracker.from_events("U0CMD0009", [SlotSet("language", language)])
-        await store.save(tracker)
-
-    class Agent:  # what the channel reads from the Rasa app
-        tracker_store = store
-
-    webhook.channel.agent = Agent()
-    fields = slash_command_payload("restart", user="U0CMD0009", channel="C0CMD0001")
-    assert (await webhook.client.command(fields))[0] == 200
-    (message,) = await webhook.wait_for_messages(1)
-    assert message.text == "/restart"
-    (post,) = await fake_slack.wait_for("chat.postMessage")
-    assert post["channel"] == "U0CMD0009" and post["text"].startswith(confirmation)
 
 
 async def test_slacks_ssl_check_is_answered(webhook: ServedWebhook) -> None:

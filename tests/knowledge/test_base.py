@@ -224,6 +224,12 @@ def _replace(path: Path, old: str, new: str) -> None:
             "topics.yml: topic 'commitment': unknown entry id(s) ['commitment.time_mgmt']",
         ),
         (
+            "topics.yml",
+            "  more: [2]\n",
+            "  more: [5]\n",
+            "topics.yml: topic 'competencies': `more` must list the entries each",
+        ),
+        (
             "roles.yml",
             "    reports_to: not_in_source\n    manages: [role.sales_manager.team]",
             "    manages: [role.sales_manager.team]",

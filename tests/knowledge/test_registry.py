@@ -19,10 +19,10 @@ REGISTRY = PROJECT_DIR / "bot" / "knowledge" / "topics.yml"
 STORIES_DIR = PROJECT_DIR / "data" / "stories"
 ANSWER_ACTION = "action_answer_topic"
 # The coaching flows answer a side question and resume (data/stories/interruptions.yml). The
-# feedback form is not one: whatever is typed there is the comment.
+# feedback form is not one: a question there ends it and is answered (data/stories/feedback.yml).
 INTERRUPTIBLE_FORMS = ("stalled_deal_form", "readiness_form")
 # Slots that take free text during a form: a topic question must not be taken as the answer.
-FREE_TEXT_SLOTS = ("deal_stage", "checklist_answer")
+FREE_TEXT_SLOTS = ("deal_stage", "checklist_answer", "feedback_comment")
 LANGUAGES = ("en", "zh-Hans", "zh-Hant")
 MIN_TRAINING_EXAMPLES = 10  # per language group (English, Chinese) in data/nlu
 
@@ -210,3 +210,19 @@ def test_each_coaching_flow_is_about_one_topic(form: str) -> None:
     """ "why?" in the middle of a flow answers for the flow's topic."""
     owners = [topic for topic, raw in TOPICS.items() if form in raw.get("flows", [])]
     assert len(owners) == 1, f"topics.yml: exactly one topic needs `flows: [{form}]`, not {owners}"
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_a_topic_question_ends_the_feedback_form_and_is_answered(topic: str) -> None:
+    answering = [
+        name
+        for _, name, rule in _rules()
+        if _form_of(rule) == "feedback_form"
+        and _intent(topic) in _step_intents(rule["steps"][0])
+        and rule["steps"][1] == {"action": "action_deactivate_loop"}
+        and rule["steps"][-1] == {"action": ANSWER_ACTION}
+    ]
+    assert answering, (
+        f"data/stories/feedback.yml: the rule 'a topic question instead of the comment' lacks"
+        f" `- intent: {_intent(topic)}` under `or:` (topic {topic!r})"
+    )

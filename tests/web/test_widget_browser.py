@@ -247,11 +247,14 @@ def test_chat_in_the_browser(server, browser):
     assert after_reload[-1]["text"] == "thanks"
     assert len(after_reload) == len(user_events) + 1
 
-    # Restart clears the history on the page and restarts the conversation on the server.
+    # Restart clears the history on the page and restarts the conversation on the server, which
+    # confirms it (Rasa's utter_restart), then the welcome again, for the fresh conversation.
     page.get_by_role("button", name="Restart conversation").click()
     expect(page.locator("#sales-coach-chat .msg-user")).to_have_count(0)
-    wait_for_welcome(page)  # the welcome again, for the fresh conversation
-    assert bot_messages(page).first.locator(".quick-replies button:not([disabled])").count() >= 5
+    expect(bot_messages(page)).to_have_count(2, timeout=REPLY_TIMEOUT_MS)
+    settle(page)
+    assert bot_messages(page).first.locator(".quick-replies button").count() == 0
+    assert bot_messages(page).last.locator(".quick-replies button:not([disabled])").count() >= 5
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         events = tracker(server, session_id)["events"]
@@ -262,10 +265,11 @@ def test_chat_in_the_browser(server, browser):
         pytest.fail("the server never saw /restart")
     page.reload()
     page.wait_for_function("() => window.salesCoachChat && window.salesCoachChat.ready")
-    expect(page.locator("#sales-coach-chat .msg")).to_have_count(1)  # the welcome, kept
+    # the confirmation and the welcome, kept
+    expect(page.locator("#sales-coach-chat .msg")).to_have_count(2)
     page.wait_for_timeout(1000)
-    assert bot_count(page) == 1, "the welcome was asked for again after a reload"
-    assert live_quick_replies(page) == [0]
+    assert bot_count(page) == 2, "the welcome was asked for again after a reload"
+    assert live_quick_replies(page) == [1]
 
     assert dialogs == []
     assert foreign_requests == [], f"requests left the server: {foreign_requests}"

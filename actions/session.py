@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, EventType, Restarted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import language_of
@@ -40,3 +40,18 @@ class ActionSessionStart(Action):
                     events.append(SlotSet(name, value))
         events.append(ActionExecuted("action_listen"))
         return events
+
+
+class ActionRestart(Action):
+    """Rasa's `/restart` (the widget's "new conversation", Slack's `/coach restart`), which
+    otherwise wipes the conversation without a word: it says so first, in the conversation's
+    language. (Rasa's own action would say a response `utter_restart`, which no story can use.)"""
+
+    def name(self) -> str:
+        return "action_restart"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(text=text("restarted", language_of(tracker)))
+        return [Restarted()]

@@ -1,6 +1,7 @@
-from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
+import pytest
+from rasa_sdk.events import ActionExecuted, Restarted, SessionStarted, SlotSet
 
-from actions.session import ActionSessionStart
+from actions.session import ActionRestart, ActionSessionStart
 
 
 def test_each_slot_is_carried_over_once_with_its_last_value(dispatcher, make_tracker, domain):
@@ -46,3 +47,19 @@ def test_a_session_that_expired_starts_silently(dispatcher, make_tracker, domain
         dispatcher, make_tracker("ask_drive", slots={"language": "en"}), domain
     )
     assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "OK, starting over; I've forgotten our conversation so far."),
+        ("zh-Hant", "好的,我們重新開始,之前的對話我已經忘了。"),
+        ("zh-Hans", "好的,我们重新开始,之前的对话我已经忘了。"),
+    ],
+)
+def test_a_restart_says_so_in_the_conversations_language(
+    dispatcher, make_tracker, domain, language, said
+):
+    tracker = make_tracker("restart", slots={"language": language, "topic": "drive"})
+    assert ActionRestart().run(dispatcher, tracker, domain) == [Restarted()]
+    assert [m["text"] for m in dispatcher.messages] == [said]

@@ -248,7 +248,7 @@ def test_chat_in_the_browser(server, browser):
     assert len(after_reload) == len(user_events) + 1
 
     # Restart clears the history on the page and restarts the conversation on the server, which
-    # confirms it (Rasa's utter_restart), then the welcome again, for the fresh conversation.
+    # confirms it (action_restart), then the welcome again, for the fresh conversation.
     page.get_by_role("button", name="Restart conversation").click()
     expect(page.locator("#sales-coach-chat .msg-user")).to_have_count(0)
     expect(bot_messages(page)).to_have_count(2, timeout=REPLY_TIMEOUT_MS)

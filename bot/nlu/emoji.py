@@ -3,13 +3,19 @@
 Rasa's `CountVectorsFeaturizer` keeps only `\\w+` runs of the tokens: an emoji token never
 reached the features, so 👍, 👎 and 🙂 got the very same probabilities. The tokenizer therefore
 writes each emoji as a word (`emoji1f44d`), with the skin-tone modifiers, variation selectors and
-joiners folded away (👍🏻 is 👍). A message with no letter or digit at all ("", "???", "🤔🔥") gives
-the classifier nothing to read: it is feedback when its emoji clearly are, else not understood.
+joiners folded away (👍🏻 is 👍). A message without a word in English or Chinese ("", "???", "🤔🔥",
+Hebrew) gives the classifier nothing to read: it is feedback when its emoji clearly are, else not
+understood.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+from bot.language import CJK
+
+LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
 
 # 👍 👌 👏 🙌 💯: approval in chat; 👎: disapproval. Other emoji (🙂 🤔 🔥 ...) say nothing clear.
 POSITIVE = frozenset("\U0001f44d\U0001f44c\U0001f44f\U0001f64c\U0001f4af")
@@ -35,8 +41,10 @@ def emoji_word(char: str) -> str:
 
 
 def has_words(text: str) -> bool:
-    """Whether the text has a letter or digit in any script (CJK, Latin, Arabic, Hebrew ...)."""
-    return any(char.isalnum() for char in text)
+    """Whether the text has a word in a script the bot reads: a Latin letter, a digit or a
+    Chinese character. Other scripts (Arabic, Hebrew ...) are not understood: no n-gram of theirs
+    was ever seen, the sentence vector alone decided, and "שלום" came out as a confident yes."""
+    return bool(LATIN_OR_DIGIT.search(text) or CJK.search(text))
 
 
 def wordless_intent(text: str) -> str | None:

@@ -100,3 +100,14 @@ def test_cantonese_is_answered_in_traditional(agent: Agent) -> None:
         ("chinese_script", "zh-Hant"),
         ("role", "sales_rep"),
     }
+
+
+def test_unsure_and_nothing_read_are_free_text_for_the_flows(domain: dict[str, Any]) -> None:
+    """A hedge or an empty message in a flow must reach the form as free text, which its
+    validation answers with the hint; excluded from a from_text mapping, the form would
+    reject it and the answer would be lost."""
+    for slot in ("checklist_answer", "deal_stage"):
+        for mapping in domain["slots"][slot]["mappings"]:
+            if mapping["type"] == "from_text":
+                assert not {"unsure", "nlu_fallback"} & set(mapping.get("not_intent", []))
+    assert "unsure" in domain["intents"]

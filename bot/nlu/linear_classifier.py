@@ -29,12 +29,20 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.nlu.constants import (
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix, hstack, vstack
 
 from bot.nlu.code_version import CodeVersioned
+from bot.nlu.emoji import has_words, wordless_intent
 
 OFF_TOPIC = "out_of_scope"
 WEIGHTINGS = ("presence", "tfidf")
@@ -45,6 +53,29 @@ logger = logging.getLogger(__name__)
 
 def _canonical(columns: np.ndarray) -> bool:
     return bool(np.all(columns[1:] > columns[:-1]))
+
+
+def readable(message: Message) -> bool:
+    """Whether the model can read the message: words, and both kinds of sentence feature. An
+    empty or whitespace-only message has neither, and its row had 0 columns: sklearn raised
+    `ValueError: Found array with 0 feature(s)` and the user got an apology."""
+    if not has_words(message.get(TEXT) or ""):
+        return False
+    kinds = {
+        feature.is_sparse()
+        for feature in message.features
+        if feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE
+    }
+    return kinds == {True, False}
+
+
+def set_wordless_intent(message: Message) -> None:
+    """👍/👎 alone are feedback; any other message the model cannot read gets no intent at
+    confidence 0, which FallbackClassifier turns into `nlu_fallback` (not understood)."""
+    name = wordless_intent(message.get(TEXT) or "")
+    intent = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0 if name else 0.0}
+    message.set(INTENT, intent, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [intent] if name else [], add_to_output=True)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -165,7 +196,13 @@ class BinaryLogisticRegressionClassifier(CodeVersioned, LogisticRegressionClassi
 
     def process(self, messages: list[Message]) -> list[Message]:
         self._coefficients_column_ready()
-        return super().process(messages)
+        for message in messages:
+            if not readable(message):
+                set_wordless_intent(message)
+        words = [m for m in messages if readable(m)]
+        if words:
+            super().process(words)
+        return messages
 
     def _coefficients_column_ready(self) -> None:
         """sklearn scores a sparse row as `X @ coef_.T`; scipy needs that right-hand side

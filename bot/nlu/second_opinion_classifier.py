@@ -29,7 +29,11 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
 from bot.nlu import e5_encoder
-from bot.nlu.linear_classifier import BinaryLogisticRegressionClassifier
+from bot.nlu.linear_classifier import (
+    BinaryLogisticRegressionClassifier,
+    readable,
+    set_wordless_intent,
+)
 
 SECOND_FILE = "second_opinion.skops"
 ENCODERS = ("e5",)
@@ -115,7 +119,13 @@ class SecondOpinionClassifier(BinaryLogisticRegressionClassifier):
         return combine(first, second, unsure)
 
     def process(self, messages: list[Message]) -> list[Message]:
-        return self._set_intents(messages, self.probabilities(messages))
+        for message in messages:
+            if not readable(message):
+                set_wordless_intent(message)
+        words = [m for m in messages if readable(m)]
+        if words:
+            self._set_intents(words, self.probabilities(words))
+        return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         # training texts: their e5 vectors are in the disk cache already

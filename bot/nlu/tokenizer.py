@@ -12,6 +12,7 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.code_version import CodeVersioned
+from bot.nlu.emoji import emoji_word, folded, is_emoji
 from bot.nlu.spacy_pipeline import build_pipeline
 
 
@@ -45,5 +46,14 @@ class MixedChineseTokenizer(CodeVersioned, Tokenizer):
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
         text = message.get(attribute) or ""
         doc = build_pipeline().make_doc(text)
-        tokens = [Token(t.text.lower(), t.idx) for t in doc if t.text.strip()]
+        tokens = [Token(word, t.idx) for t in doc if (word := _word(t.text))]
         return self._apply_token_pattern(tokens)
+
+
+def _word(token: str) -> str:
+    """The token as the featurizers should see it: lower case; an emoji as a word they keep;
+    "" for what carries nothing (spaces, control characters such as NUL, 👍🏻's skin tone)."""
+    kept = "".join(c for c in token if not folded(c) and (c.isprintable() or c.isspace()))
+    if len(kept) == 1 and is_emoji(kept):
+        return emoji_word(kept)
+    return kept.strip().lower()

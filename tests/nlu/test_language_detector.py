@@ -50,3 +50,21 @@ def test_only_a_told_chinese_script_fills_chinese_script() -> None:
     assert script_entities("好的") == []
     assert script_entities("what does a sales manager do") == []
     assert script_entities("区域经理要干嘛") == ["zh-Hans"]
+
+
+def test_cantonese_without_a_script_specific_character_is_traditional() -> None:
+    # QA: "sales rep 要做咩" was answered in Simplified. Cantonese particles are Hong Kong usage.
+    for text in (
+        "sales rep 要做咩",
+        "我做咗三年",
+        "佢唔想做",
+        "有冇啲方法",
+        "喺邊度",
+        "點解要跟进",
+    ):
+        assert language_entities(text)[0]["value"] == "zh-Hant", text
+        assert script_entities(text) == ["zh-Hant"], text
+    # the same sentence in Mandarin tells no script, and a Simplified character still wins
+    assert language_entities("sales rep 要做什么")[0]["value"] == "zh-Hans"
+    assert language_entities("要做啥")[0]["value"] == "zh"
+    assert language_entities("佢话咗要跟进")[0]["value"] == "zh-Hans"

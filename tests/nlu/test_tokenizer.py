@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 
@@ -41,3 +42,22 @@ print(jieba.dt.initialized, spacy_pipeline.build_pipeline.cache_info().currsize)
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.split() == ["True", "1"], done.stderr[-2000:]
+
+
+def test_emoji_become_words_the_featurizers_keep() -> None:
+    # QA: typed 👎 was parsed like 👍 and 🙂: Rasa's CountVectorsFeaturizer keeps `\w+` only
+    thumbs_up, thumbs_down = tokens("👍"), tokens("👎")
+    assert thumbs_up != thumbs_down
+    assert all(re.fullmatch(r"\w+", t) for t in thumbs_up + thumbs_down + tokens("🙂🔥"))
+    # skin tones and variation selectors are the same emoji
+    assert tokens("👍🏻") == tokens("👍🏿") == tokens("👍\ufe0f") == thumbs_up
+    assert tokens("这个建议很落地 👍") == ["这个", "建议", "很", "落地", *thumbs_up]
+
+
+def test_edge_inputs_tokenize_without_empty_or_control_tokens() -> None:
+    assert tokens("") == tokens("   ") == tokens("\x00") == []
+    assert tokens("a\x00b") == ["a", "b"]
+    assert tokens("???") == ["?", "?", "?"]
+    # jieba splits scripts it does not know into letters; nothing is lost
+    assert "".join(tokens("مرحبا كيف حالك")) == "مرحباكيفحالك"
+    assert "".join(tokens("שלום")) == "שלום"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,20 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.knowledge.base import KnowledgeBase, knowledge_base
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
+MODEL = PROJECT_DIR / "models" / "sales-coach.tar.gz"
+
+
+@pytest.fixture(scope="session")
+def trained_agent() -> Any:
+    """The model `make test` trains before pytest: loaded once (about 10 s) for every test that
+    parses with it. Missing, it fails in CI and skips elsewhere."""
+    if not MODEL.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"no trained model at {MODEL}: `make test` trains it first")
+        pytest.skip(f"no trained model at {MODEL}: run `make train`")
+    from rasa.core.agent import Agent  # heavy: only for the tests that ask for it
+
+    return Agent.load(str(MODEL))
 
 
 @pytest.fixture(scope="session")

@@ -9,15 +9,10 @@ statistical, but these are single short answers the flows depend on: each must c
 from __future__ import annotations
 
 import asyncio
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 from rasa.core.agent import Agent
-
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-MODEL = PROJECT_DIR / "models" / "sales-coach.tar.gz"
 
 # a yes/no answer the flows must not take as yes, no or feedback: they ask again with a hint
 NOT_AN_ANSWER = {"affirm", "deny", "feedback_positive", "feedback_negative"}
@@ -59,42 +54,35 @@ EXPECTED = {
 HEDGES = ["kinda", "idk", "唔係好肯定", "not sure", "maybe", "sort of", "不太确定", "說不上來"]
 
 
-@pytest.fixture(scope="module")
-def agent() -> Agent:
-    if not MODEL.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"no trained model at {MODEL}: `make test` trains it first")
-        pytest.skip(f"no trained model at {MODEL}: run `make train`")
-    return Agent.load(str(MODEL))
-
-
 def parse(agent: Agent, text: str) -> dict[str, Any]:
     return asyncio.run(agent.parse_message(text))
 
 
 @pytest.mark.parametrize("text", list(EXPECTED))
-def test_reported_messages_get_their_intent(agent: Agent, text: str) -> None:
-    intent = parse(agent, text)["intent"]
+def test_reported_messages_get_their_intent(trained_agent: Agent, text: str) -> None:
+    intent = parse(trained_agent, text)["intent"]
     assert intent["name"] == EXPECTED[text], intent
 
 
 @pytest.mark.parametrize("text", HEDGES)
-def test_hedges_are_unsure_neither_yes_nor_no_nor_feedback(agent: Agent, text: str) -> None:
+def test_hedges_are_unsure_neither_yes_nor_no_nor_feedback(trained_agent: Agent, text: str) -> None:
     """`unsure`: in a flow the form takes it as free text and asks again with its hint."""
-    intent = parse(agent, text)["intent"]
+    intent = parse(trained_agent, text)["intent"]
     assert intent["name"] == "unsure", intent
 
 
 @pytest.mark.parametrize("text", ["a\x00b", "مرحبا كيف حالك", "שלום"])
-def test_other_scripts_and_control_characters_are_no_answer(agent: Agent, text: str) -> None:
-    assert parse(agent, text)["intent"]["name"] not in NOT_AN_ANSWER
+def test_other_scripts_and_control_characters_are_no_answer(
+    trained_agent: Agent, text: str
+) -> None:
+    assert parse(trained_agent, text)["intent"]["name"] not in NOT_AN_ANSWER
     # no word in English or Chinese: not understood
     if not text.isascii():
-        assert parse(agent, text)["intent"]["name"] == "nlu_fallback"
+        assert parse(trained_agent, text)["intent"]["name"] == "nlu_fallback"
 
 
-def test_cantonese_is_answered_in_traditional(agent: Agent) -> None:
-    entities = parse(agent, "sales rep 要做咩")["entities"]
+def test_cantonese_is_answered_in_traditional(trained_agent: Agent) -> None:
+    entities = parse(trained_agent, "sales rep 要做咩")["entities"]
     assert {(e["entity"], e["value"]) for e in entities} >= {
         ("language", "zh-Hant"),
         ("chinese_script", "zh-Hant"),

@@ -223,15 +223,22 @@ def comparison_answer(
     """A table of roles (columns) by aspects (rows); empty cells say the article is silent."""
     names = [kb.role_name(role, language) for role in roles]
     aspects = [aspect] if aspect else list(kb.aspects)
-    rows, cited = [], []
+    rows, cited, silent = [], [], []
     for row_aspect in aspects:
-        row = [text(f"aspect.{row_aspect}", language)]
-        for role in roles:
-            cell, entries = _cell(kb, role, row_aspect, language)
-            row.append(cell)
-            cited += entries
-        rows.append(row)
+        label = text(f"aspect.{row_aspect}", language)
+        cells = [_cell(kb, role, row_aspect, language) for role in roles]
+        if not aspect and not any(entries for _, entries in cells):
+            # a row saying "does not say" in every column: one line under the table instead
+            silent.append(label)
+            continue
+        rows.append([label, *(cell for cell, _ in cells)])
+        cited += [entry for _, entries in cells for entry in entries]
     blocks: list[dict[str, Any]] = [{"type": "table", "columns": ["", *names], "rows": rows}]
+    if silent:
+        aspects_said = text("aspect_joiner", language).join(silent)
+        blocks.append(
+            {"type": "paragraph", "text": text("silent_aspects", language, aspects=aspects_said)}
+        )
     if len(roles) == 2:
         pair = kb.pair_entries(*roles)
         if pair:

@@ -34,7 +34,7 @@ def test_duties_of_the_named_role(dispatcher, make_tracker) -> None:
     text = dispatcher.messages[0]["text"]
     assert text.startswith("**Regional manager: what the job involves**")
     assert "**Reports to:** A regional manager reports to the marketing manager." in text
-    assert "The article does not say: What it takes." in text
+    assert "The article does not say: What it takes, Pay." in text
     assert text.endswith("_Source: ¶24, ¶26_")
 
 

@@ -26,7 +26,10 @@ def test_duties_list_what_the_article_leaves_out(kb) -> None:
         "職責",
         "向誰匯報",
     ]
-    assert answer["blocks"][-1] == {"type": "paragraph", "text": "文章沒有提到:管理誰、需要什麼。"}
+    assert answer["blocks"][-1] == {
+        "type": "paragraph",
+        "text": "文章沒有提到:管理誰、需要什麼、薪酬。",
+    }
 
 
 def test_comparison_of_all_four_roles_has_a_column_each(kb) -> None:
@@ -40,8 +43,39 @@ def test_comparison_of_all_four_roles_has_a_column_each(kb) -> None:
         "向谁汇报",
         "管理谁",
         "需要什么",
+        "薪酬",  # silent but for the rep: who sets a rep's pay (¶19)
     ]
     assert len(answer["blocks"]) == 1  # no pair-specific remarks for four roles
+
+
+def test_a_row_the_article_is_silent_on_for_every_role_is_a_line_under_the_table(kb) -> None:
+    answer = comparison_answer(kb, ["sales_manager", "regional_manager"], "en")
+    assert [row[0] for row in answer["blocks"][0]["rows"]] == [
+        "Scope",
+        "Duties",
+        "Reports to",
+        "Manages",
+        "What it takes",
+    ]
+    assert {"type": "paragraph", "text": "The article does not say: Pay."} in answer["blocks"]
+    # asked for, the silent aspect is answered as such, in its table
+    asked = comparison_answer(kb, ["sales_manager", "regional_manager"], "en", "pay")
+    assert asked["blocks"][0]["rows"] == [
+        ["Pay", "The article does not say.", "The article does not say."]
+    ]
+
+
+def test_a_question_about_pay_says_the_article_does_not_say(kb) -> None:
+    answer = duties_answer(kb, "sales_rep", "en", "pay")
+    assert answer["blocks"] == [
+        {
+            "type": "field",
+            "label": "Pay",
+            "text": "The article does not say. It only lists setting salespeople's pay among a "
+            "sales manager's functions (¶19).",
+        }
+    ]
+    assert answer["citations"] == [19]
 
 
 def test_short_answer_first_then_the_rest(kb) -> None:

@@ -335,7 +335,7 @@ def test_a_fifth_role_is_data_only(broken: Path) -> None:
     )
     silent = "".join(
         f"    {aspect}: not_in_source\n"
-        for aspect in ("scope", "duties", "reports_to", "manages", "requirements")
+        for aspect in ("scope", "duties", "reports_to", "manages", "requirements", "pay")
     )
     _replace(broken / "roles.yml", "# What the article says", f"  fifth_role:\n{silent}#")
     kb = load(broken)

@@ -76,7 +76,7 @@ mutation: setup
 ## its guard sits a few points below the figure it measured, not at the issue's target.
 REAL_SET := tests/nlu/real_questions.yml
 UNSEEN_SET := tests/nlu/real_questions_unseen.yml
-UNSEEN_GUARD := regression guard 3-4 points below the measured 0.755 overall, 0.719 lowest language, \
+UNSEEN_GUARD := regression guard 2-4 points below the measured 0.745-0.755 overall, 0.719 lowest language, \
 	off-topic recall 0.849; issue targets 0.85 overall, 0.80 per language, off-topic recall 0.90
 nlu-gate: setup $(MODEL)
 	@mkdir -p results

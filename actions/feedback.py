@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -14,6 +15,19 @@ from actions.common import ANSWER_REF, language_of
 from bot.rendering.strings import text
 
 SKIP_INTENTS = ("deny", "stop")
+# The words the comment question itself suggests ("or say skip", 「略過」) and their like: a
+# comment of "skip" is no comment, whatever the NLU makes of one word.
+SKIP_WORDS = frozenset(
+    {"skip", "pass", "no comment", "none", "nothing", "n/a", "na", "nope"}
+    | {"略過", "略过", "跳過", "跳过", "沒有", "没有", "無", "无", "冇", "唔使", "不用"}
+)
+
+
+TRAILING_MARKS = re.compile(r"[\s.!。!~～]+$")
+
+
+def is_skip(text: str) -> bool:
+    return TRAILING_MARKS.sub("", text.strip()).lower() in SKIP_WORDS
 
 
 class ActionRecordFeedback(Action):
@@ -82,7 +96,9 @@ class ValidateFeedbackForm(FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Whatever the user types is the comment; "no"/"skip" records that they declined."""
-        skipped = tracker.latest_message["intent"]["name"] in SKIP_INTENTS
+        skipped = tracker.latest_message["intent"]["name"] in SKIP_INTENTS or is_skip(
+            str(slot_value)
+        )
         return {"feedback_comment": "" if skipped else slot_value}
 
 

@@ -154,6 +154,7 @@ def add_conversation(report: Report, events: list[dict[str, Any]]) -> None:
     answers: dict[str, dict[str, str]] = {}  # answer id → its title, text and question
     last_question = ""
     open_flow: str | None = None
+    active_form: str | None = None  # a form asking for a slot: what is typed answers it
     waiting_comment: Feedback | None = None
     typed_message: Misread | None = None  # the last typed message, what the bot took it for
     guessed: set[str] = set()  # the topic intents offered as guesses at it
@@ -161,6 +162,8 @@ def add_conversation(report: Report, events: list[dict[str, Any]]) -> None:
         kind = event.get("event")
         when = dt.datetime.fromtimestamp(event.get("timestamp") or 0, tz=dt.timezone.utc)
         if kind == "user":
+            if waiting_comment is not None and waiting_comment.comment is not None:
+                waiting_comment = None  # the comment's turn is over: its last value stands
             text = event.get("text") or ""
             parse = event.get("parse_data") or {}
             intent = (parse.get("intent") or {}).get("name")
@@ -178,7 +181,8 @@ def add_conversation(report: Report, events: list[dict[str, Any]]) -> None:
                 report.topics_by_week.setdefault(week, Counter())[TOPICS[intent]] += 1
                 report.languages_by_week.setdefault(week, Counter())[language_of(parse)] += 1
                 last_question = text
-            elif typed and intent in (FALLBACK_INTENT, OFF_TOPIC_INTENT):
+            elif typed and intent in (FALLBACK_INTENT, OFF_TOPIC_INTENT) and not active_form:
+                # typed into a form (a 👎's comment, a deal stage) it answers the form, not asks
                 label = "fallback" if intent == FALLBACK_INTENT else "off-topic"
                 report.unanswered.append(Unanswered(when, label, language_of(parse), text))
         elif kind == "bot":
@@ -211,12 +215,15 @@ def add_conversation(report: Report, events: list[dict[str, Any]]) -> None:
             report.feedback.append(item)
             waiting_comment = item if item.rating == "down" else None
         elif kind == "slot" and event.get("name") == "feedback_comment":
+            # the form sets what was typed, then its validation may clear it ("skip", "算了"):
+            # the last value of the turn counts
             if waiting_comment is not None and event.get("value") is not None:
                 waiting_comment.comment = str(event["value"])
-                waiting_comment = None
-        elif kind == "active_loop" and event.get("name") in FLOWS:
-            open_flow = event["name"]
-            report.flows.setdefault(FLOWS[open_flow][0], Counter())["started"] += 1
+        elif kind == "active_loop":
+            active_form = event.get("name")
+            if active_form in FLOWS:
+                open_flow = active_form
+                report.flows.setdefault(FLOWS[open_flow][0], Counter())["started"] += 1
         elif kind == "action" and event.get("name") in GUESSING_ACTIONS:
             guessed = set(TOPICS)
         elif kind == "action" and open_flow:
@@ -228,4 +235,4 @@ def add_conversation(report: Report, events: list[dict[str, Any]]) -> None:
                 report.flows[name]["stopped"] += 1
                 open_flow = None
         elif kind == "restart":
-            open_flow, waiting_comment = None, None
+            open_flow, active_form, waiting_comment = None, None, None

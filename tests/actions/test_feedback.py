@@ -39,6 +39,15 @@ def test_the_comment_is_kept_and_a_skip_is_recorded_as_empty(dispatcher, make_tr
     assert validate("no thanks", dispatcher, make_tracker("deny"), {}) == {"feedback_comment": ""}
 
 
+@pytest.mark.parametrize("typed", ["skip", "Skip.", "跳过", "略過", "no comment", "冇"])
+def test_the_skip_word_the_question_suggests_is_no_comment_whatever_the_nlu_says(
+    dispatcher, make_tracker, typed
+) -> None:
+    # QA: "skip" (as the 👎 question suggests) was parsed as nlu_fallback and kept as the comment
+    validate = ValidateFeedbackForm().validate_feedback_comment
+    assert validate(typed, dispatcher, make_tracker("nlu_fallback"), {}) == {"feedback_comment": ""}
+
+
 def test_stop_in_the_feedback_form_is_recorded_as_no_comment(dispatcher, make_tracker) -> None:
     validate = ValidateFeedbackForm().validate_feedback_comment
     assert validate("stop", dispatcher, make_tracker("stop"), {}) == {"feedback_comment": ""}

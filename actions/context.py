@@ -101,5 +101,14 @@ class ActionAnswerInContext(Action):
             topic = kb.topic_for_competency(competencies[0])
             events = send_answer(dispatcher, topic_answer(kb, topic, language))
             return [SlotSet("topic", topic.id), SlotSet("roles", None), *events]
+        named_aspect = next(iter(entity_values(tracker, "aspect")), None)
+        if named_aspect and earlier:
+            # "who does he report to?": that aspect of the role(s) talked about
+            answer = (
+                duties_answer(kb, earlier[0], language, named_aspect)
+                if len(earlier) == 1
+                else comparison_answer(kb, earlier, language, named_aspect)
+            )
+            return send_answer(dispatcher, answer)
         dispatcher.utter_message(text=text("what_about_which", language))
         return []

@@ -274,3 +274,40 @@ def test_more_on_the_competencies_gives_execution_before_the_articles_opening(
     assert second.endswith("_Source: ¶3, ¶4, ¶5_")
     assert "/ask_more" not in [b["payload"] for b in messages[1]["buttons"]]
     assert third.endswith("That is everything the article says on this.")
+
+
+def test_an_aspect_without_a_role_asks_it_of_the_role_talked_about(
+    dispatcher, make_tracker
+) -> None:
+    # QA: "what does a regional manager do", then "who does he report to?"
+    tracker = make_tracker(
+        "what_about",
+        [{"entity": "aspect", "value": "reports_to"}],
+        {
+            "language": "en",
+            "roles": ["regional_manager"],
+            "last_answer": {
+                "id": "duties.regional_manager",
+                "kind": "duties",
+                "roles": ["regional_manager"],
+            },
+        },
+    )
+    events = run(dispatcher, tracker)
+    assert events[0]["value"]["id"] == "duties.regional_manager.reports_to"
+    assert dispatcher.messages[0]["text"] == (
+        "**Regional manager: what the job involves**\n\n**Reports to:** A regional manager "
+        "reports to the marketing manager.\n\n_Source: ¶24_"
+    )
+
+
+def test_an_aspect_without_a_role_after_a_comparison_asks_it_of_both(
+    dispatcher, make_tracker
+) -> None:
+    tracker = make_tracker(
+        "what_about", [{"entity": "aspect", "value": "manages"}], after_comparison()
+    )
+    run(dispatcher, tracker)
+    table = dispatcher.messages[0]["custom"]["sales_coach"]["blocks"][0]
+    assert table["columns"] == ["", "Sales manager", "Account manager"]
+    assert [row[0] for row in table["rows"]] == ["Manages"]

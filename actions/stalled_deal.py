@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -14,6 +15,24 @@ from actions.common import entity_values, language_of, send_answer, send_questio
 from bot.composer.coaching import deal_stage_question, deal_summary
 from bot.knowledge.base import knowledge_base
 from bot.rendering.strings import text
+
+# The stage buttons are numbered ("5. Business negotiation"): "5", "#5", "stage 5", "第五步"
+STAGE_NUMBER = re.compile(
+    r"^(?:stage|step|#|no\.?|第)?\s*([1-9]|[一二三四五六七八九])\s*"
+    r"(?:步|個?階段|个?阶段|stage|step)?[\s.。!！?？]*$",
+    re.IGNORECASE,
+)
+CHINESE_DIGITS = "一二三四五六七八九"
+
+
+def stage_numbered(typed: str, stages: tuple[str, ...]) -> str | None:
+    """The stage a typed number names, counting from 1 as the buttons do."""
+    found = STAGE_NUMBER.match(typed.strip())
+    if not found:
+        return None
+    digit = found.group(1)
+    number = CHINESE_DIGITS.index(digit) + 1 if digit in CHINESE_DIGITS else int(digit)
+    return stages[number - 1] if number <= len(stages) else None
 
 
 class ValidateStalledDealForm(ChecklistFormValidation):
@@ -29,9 +48,10 @@ class ValidateStalledDealForm(ChecklistFormValidation):
     ) -> dict[str, Any]:
         if slot_value is None:  # reset by action_start_checklist: the form asks, no hint yet
             return {"deal_stage": None}
-        if slot_value not in knowledge_base().stages:  # free text: look for a stage in it
-            stages = entity_values(tracker, "stage")
-            slot_value = stages[0] if stages else None
+        stages = knowledge_base().stages
+        if slot_value not in stages:  # free text: a stage's number, or a stage named in it
+            named = entity_values(tracker, "stage")
+            slot_value = stage_numbered(str(slot_value), stages) or (named[0] if named else None)
         if slot_value is None:
             dispatcher.utter_message(text=text("deal_stage_hint", language_of(tracker)))
             return {"deal_stage": None}

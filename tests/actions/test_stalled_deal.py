@@ -59,6 +59,33 @@ def test_a_stage_in_free_text_is_understood(dispatcher, make_tracker) -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("typed", "stage"),
+    [
+        ("4", "product_delivery"),
+        ("4.", "product_delivery"),
+        ("#4", "product_delivery"),
+        ("stage 4", "product_delivery"),
+        ("第四步", "product_delivery"),
+        ("第4個階段", "product_delivery"),
+        ("1", "collect_targets"),
+        ("六", "order_closing"),
+    ],
+)
+def test_the_number_of_a_stage_button_typed_is_that_stage(
+    dispatcher, make_tracker, typed, stage
+) -> None:
+    # QA: the buttons are numbered "1."-"6."; "5" or "第五步" got the hint
+    tracker = make_tracker("nlu_fallback", slots={"language": "en"})
+    assert validate_stage(dispatcher, tracker, typed)["deal_stage"] == stage
+
+
+@pytest.mark.parametrize("typed", ["7", "0", "45", "step 4 was fine but then", "第七步"])
+def test_a_number_that_is_no_stage_is_asked_again(dispatcher, make_tracker, typed) -> None:
+    tracker = make_tracker("nlu_fallback", slots={"language": "en"})
+    assert validate_stage(dispatcher, tracker, typed) == {"deal_stage": None}
+
+
 def test_an_unclear_stage_is_asked_again_with_a_hint(dispatcher, make_tracker) -> None:
     tracker = make_tracker("inform", slots={"language": "zh-Hans"})
     assert validate_stage(dispatcher, tracker, "不太清楚") == {"deal_stage": None}

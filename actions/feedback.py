@@ -26,8 +26,9 @@ SKIP_WORDS = frozenset(
 TRAILING_MARKS = re.compile(r"[\s.!。!~～]+$")
 
 
-def is_skip(text: str) -> bool:
-    return TRAILING_MARKS.sub("", text.strip()).lower() in SKIP_WORDS
+def is_skip(typed: Any) -> bool:
+    # None is the form's own reset of the slot, not a typed "none"
+    return isinstance(typed, str) and TRAILING_MARKS.sub("", typed.strip()).lower() in SKIP_WORDS
 
 
 class ActionRecordFeedback(Action):
@@ -96,9 +97,7 @@ class ValidateFeedbackForm(FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Whatever the user types is the comment; "no"/"skip" records that they declined."""
-        skipped = tracker.latest_message["intent"]["name"] in SKIP_INTENTS or is_skip(
-            str(slot_value)
-        )
+        skipped = tracker.latest_message["intent"]["name"] in SKIP_INTENTS or is_skip(slot_value)
         return {"feedback_comment": "" if skipped else slot_value}
 
 

@@ -59,6 +59,8 @@ MAX_LOG_CHARS = 1000
 REPLY_TIMEOUT_ENV = "SALES_COACH_REPLY_TIMEOUT"
 DEFAULT_REPLY_TIMEOUT_S = 60.0
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+# in a message's text: every control character but line breaks and tabs, which people type
+INVISIBLE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 TYPED_INTENT = re.compile(r"^/([A-Za-z_][\w-]*)(\{.*\})?(@[0-9.]+)?$", re.DOTALL)
 ANSWER_REF = "answer_ref"
 ANSWER_REF_ENTITY = re.compile(r'"answer_ref"\s*:\s*"([0-9a-f]{12})"\s*,?')
@@ -226,7 +228,8 @@ async def handle_guarded(on_new_message: OnNewMessage, message: UserMessage) -> 
     if too_long:
         logger.info(f"message of {len(text)} characters from {sender_id} cut to the first 2,000")
         text = text[:MAX_MESSAGE_CHARS]
-    text, carried = checked_message(text, sender_id)
+    # a NUL kept in the store made the trainers' report a binary file to grep
+    text, carried = checked_message(INVISIBLE_CONTROL.sub("", text), sender_id)
     output = message.output_channel
     guarded = UserMessage(
         text,

@@ -48,6 +48,13 @@ def test_the_skip_word_the_question_suggests_is_no_comment_whatever_the_nlu_says
     assert validate(typed, dispatcher, make_tracker("nlu_fallback"), {}) == {"feedback_comment": ""}
 
 
+def test_the_forms_own_reset_of_the_comment_is_not_a_skip(dispatcher, make_tracker) -> None:
+    # the 👎 click resets the slot to None; "none" is a skip word, None is not
+    validate = ValidateFeedbackForm().validate_feedback_comment
+    tracker = make_tracker("feedback_negative")
+    assert validate(None, dispatcher, tracker, {}) == {"feedback_comment": None}
+
+
 def test_stop_in_the_feedback_form_is_recorded_as_no_comment(dispatcher, make_tracker) -> None:
     validate = ValidateFeedbackForm().validate_feedback_comment
     assert validate("stop", dispatcher, make_tracker("stop"), {}) == {"feedback_comment": ""}

@@ -74,6 +74,17 @@ async def test_an_action_error_logged_by_rasa_gets_an_apology(text, language, ca
     assert "guard: apology sent to rest:me" in caplog.text
 
 
+async def test_control_characters_are_taken_out_of_the_text_line_breaks_kept() -> None:
+    seen: list[str] = []
+
+    async def rasa(msg: UserMessage) -> None:
+        seen.append(msg.text)
+
+    msg, _ = message("what is drive\x00 and\x1b tenacity\x7f?\nthanks\tcoach")
+    await handle_guarded(rasa, msg)
+    assert seen == ["what is drive and tenacity?\nthanks\tcoach"]
+
+
 async def test_an_exception_gets_an_apology() -> None:
     async def rasa(msg: UserMessage) -> None:
         raise RuntimeError("tracker store down")

@@ -19,7 +19,8 @@ def roles_to_compare(named: list[str], earlier: list[str], every_role: Sequence[
 
     Two or more named: those. One named: it and the role talked about before ("and an account
     manager?"), or else it against all the others. None named: the roles talked about before
-    when there were two or more, else every role.
+    when there were two or more; the one talked about against all the others ("how does it
+    differ?" after a role card); else every role.
     """
     if len(named) >= 2:
         return named
@@ -28,6 +29,8 @@ def roles_to_compare(named: list[str], earlier: list[str], every_role: Sequence[
         if other:
             return [other, named[0]]
         return [named[0], *(role for role in every_role if role != named[0])]
+    if len(earlier) == 1:
+        return [earlier[0], *(role for role in every_role if role != earlier[0])]
     return earlier if len(earlier) >= 2 else list(every_role)
 
 

@@ -28,6 +28,13 @@ def role(value: str) -> dict:
         ),
         ([], ["sales_rep", "sales_manager"], ["sales_rep", "sales_manager"]),
         ([], ["sales_rep"], ["sales_rep", "sales_manager", "account_manager", "regional_manager"]),
+        # "Did you mean How roles differ?" under a sales manager card: it leads the table
+        (
+            [],
+            ["sales_manager"],
+            ["sales_manager", "sales_rep", "account_manager", "regional_manager"],
+        ),
+        ([], [], ["sales_rep", "sales_manager", "account_manager", "regional_manager"]),
     ],
 )
 def test_which_roles_are_compared(named, earlier, expected) -> None:

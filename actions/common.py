@@ -57,11 +57,27 @@ def send_answer(
     if asked is not None:
         ranking = asked.latest_message.get("intent_ranking") or []
         answer = with_alternative(answer, close_second_guess(ranking), language_of(asked))
+        answer = without_restart_of(answer, asked.active_loop.get("name"))
     answer = with_answer_ref(answer)
     dispatcher.utter_message(
         text=to_markdown(answer), buttons=answer["buttons"], json_message={"sales_coach": answer}
     )
     return [SlotSet("last_answer", remembered(answer)), SlotSet("has_answer", True)]
+
+
+# The button that starts each coaching flow (data/stories rules): offered under a side answer
+# in the middle of that flow, a click started it again and dropped the answers given so far.
+FLOW_STARTERS = {
+    "readiness_form": "/ask_promotion_readiness",
+    "stalled_deal_form": "/describe_stalled_deal",
+}
+
+
+def without_restart_of(answer: Answer, active_flow: str | None) -> Answer:
+    starter = FLOW_STARTERS.get(active_flow or "")
+    if starter is None:
+        return answer
+    return {**answer, "buttons": [b for b in answer["buttons"] if b["payload"] != starter]}
 
 
 def remembered(answer: Answer) -> dict[str, Any]:

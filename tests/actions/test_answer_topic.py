@@ -1,6 +1,7 @@
 import json
 
 from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_topic import ActionAnswerTopic
 
@@ -130,3 +131,19 @@ def test_help_is_never_the_second_guess(dispatcher, make_tracker) -> None:
     ActionAnswerTopic().run(dispatcher, tracker, {})
     payloads = [b["payload"].split("{")[0] for b in dispatcher.messages[0]["buttons"]]
     assert payloads == ["/ask_more", "/feedback_positive", "/feedback_negative"]
+
+
+def payloads(dispatcher) -> list[str]:
+    return [b["payload"].split("{")[0] for b in dispatcher.messages[0]["buttons"]]
+
+
+def test_a_side_answer_in_a_flow_does_not_offer_to_start_that_flow_again(
+    dispatcher, make_tracker
+) -> None:
+    # QA: the promotion answer's "Am I ready?" button, clicked mid-check, restarted it at 1 of 6
+    tracker = make_tracker("ask_promotion", slots={"language": "en"}, active_loop="readiness_form")
+    ActionAnswerTopic().run(dispatcher, tracker, {})
+    assert "/ask_promotion_readiness" not in payloads(dispatcher)
+    outside = CollectingDispatcher()
+    ActionAnswerTopic().run(outside, make_tracker("ask_promotion", slots={"language": "en"}), {})
+    assert "/ask_promotion_readiness" in payloads(outside)

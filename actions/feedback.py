@@ -61,6 +61,9 @@ class ActionRecordFeedback(Action):
         }
         if rating == "up":
             dispatcher.utter_message(text=text("feedback_thanks", language))
+        elif in_flow:
+            # no comment question inside a flow (its next question follows): say it was heard
+            dispatcher.utter_message(text=text("feedback_down_in_flow", language))
         # a fresh comment slot, so the feedback form asks again after each 👎
         return [SlotSet("feedback", record), SlotSet("feedback_comment", None)]
 

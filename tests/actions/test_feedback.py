@@ -153,3 +153,21 @@ def test_a_rating_typed_while_the_stage_is_asked_gets_the_stage_hint(
         "I didn't catch the stage. Pick a button, or say e.g. "
         '"samples delivered" or "negotiating".'
     ]
+
+
+def test_a_thumbs_down_button_in_a_flow_is_acknowledged(dispatcher, make_tracker) -> None:
+    # QA: the 👎 under an earlier answer, clicked mid-check, was stored without a word
+    events = [
+        bot_answer("topic.drive", "0000000000bb", ["drive.why"]),
+        {"event": "user", "text": "/feedback_negative", "metadata": {"answer_ref": "0000000000bb"}},
+    ]
+    tracker = make_tracker(
+        "feedback_negative",
+        slots={"last_answer": LAST, "language": "zh-Hans"},
+        events=events,
+        active_loop="readiness_form",
+    )
+    assert ActionRecordFeedback().run(dispatcher, tracker, {})[0] == SlotSet(
+        "feedback", {"rating": "down", "answer_id": "topic.drive", "entry_ids": ["drive.why"]}
+    )
+    assert [m["text"] for m in dispatcher.messages] == ["已记下:那个回答没帮上忙。回到刚才的问题:"]

@@ -175,12 +175,15 @@ def add_conversation(report: Report, events: list[dict[str, Any]]) -> None:
                 Misread(when, language_of(parse), text, taken_for(intent), "") if typed else None
             )
             guessed = set()
+            if typed and not active_form:
+                # what the user asked in words: a button's payload ("/ask_tenacity") is not, nor
+                # an answer to a flow's question; a follow-up ("and the regional manager?") is
+                last_question = text
             if intent in TOPICS:
                 report.questions += 1
                 week = week_of(when)
                 report.topics_by_week.setdefault(week, Counter())[TOPICS[intent]] += 1
                 report.languages_by_week.setdefault(week, Counter())[language_of(parse)] += 1
-                last_question = text
             elif typed and intent in (FALLBACK_INTENT, OFF_TOPIC_INTENT) and not active_form:
                 # typed into a form (a 👎's comment, a deal stage) it answers the form, not asks
                 label = "fallback" if intent == FALLBACK_INTENT else "off-topic"

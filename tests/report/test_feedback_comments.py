@@ -50,3 +50,25 @@ def test_what_is_typed_into_a_form_is_not_an_unanswered_question() -> None:
     events.add({"event": "active_loop", "name": None})
     events.user("what is chemistry", "out_of_scope")  # asked outside any form: listed
     assert [item.text for item in build([events.events]).unanswered] == ["what is chemistry"]
+
+
+def test_a_thumbs_down_names_the_question_typed_before_the_answer() -> None:
+    # a guess clicked: the question is what was typed, not the button's payload
+    events = Events().user("tenasity?", "nlu_fallback").action("action_clarify")
+    events.user("/ask_tenacity", "ask_tenacity", None).action("action_answer_topic")
+    events.answer("topic.tenacity")
+    # a follow-up naming a role: its answer's question is the follow-up
+    events.user("咁區域經理呢?", "what_about", "zh-Hant").action("action_answer_in_context")
+    events.answer("duties.regional_manager")
+    for answer_id in ("topic.tenacity", "duties.regional_manager"):
+        events.add(
+            {
+                "event": "slot",
+                "name": "feedback",
+                "value": {"rating": "down", "answer_id": answer_id},
+            }
+        )
+    assert [item.question for item in build([events.events]).feedback] == [
+        "tenasity?",
+        "咁區域經理呢?",
+    ]

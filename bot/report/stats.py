@@ -175,7 +175,7 @@ def add_conversation(report: Report, events: list[dict[str, Any]]) -> None:
                 Misread(when, language_of(parse), text, taken_for(intent), "") if typed else None
             )
             guessed = set()
-            if typed and not active_form:
+            if typed and (not active_form or intent in TOPICS):
                 # what the user asked in words: a button's payload ("/ask_tenacity") is not, nor
                 # an answer to a flow's question; a follow-up ("and the regional manager?") is
                 last_question = text

@@ -72,3 +72,22 @@ def test_a_thumbs_down_names_the_question_typed_before_the_answer() -> None:
         "tenasity?",
         "咁區域經理呢?",
     ]
+
+
+def test_in_a_flow_an_answer_is_no_question_a_side_question_is() -> None:
+    events = Events().user("am I ready to manage?", "ask_promotion_readiness")
+    events.add({"event": "active_loop", "name": "readiness_form"})
+    events.user("yes", "affirm")  # answers the flow's question
+    events.user("what is drive", "ask_drive").action("action_answer_topic").answer("topic.drive")
+    events.user("no", "deny").answer("readiness.summary")
+    for answer_id in ("topic.drive", "readiness.summary"):
+        events.add(
+            {
+                "event": "slot",
+                "name": "feedback",
+                "value": {"rating": "down", "answer_id": answer_id},
+            }
+        )
+    side, summary = build([events.events]).feedback
+    assert side.question == "what is drive"
+    assert summary.question not in ("yes", "no")

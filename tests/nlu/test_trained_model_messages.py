@@ -2,8 +2,11 @@
 
 Each of these was parsed wrongly over REST: an empty message raised, a typed 👎 was 👍, hedges
 ("kinda", "唔係好肯定") were read as yes and recorded answers, "idk" as a 👎, Cantonese "冇" as yes,
-"不用了" did not stop a flow, and "sales rep 要做咩" was answered in Simplified. The NLU is
-statistical, but these are single short answers the flows depend on: each must come out right.
+"不用了" did not stop a flow, and "sales rep 要做咩" was answered in Simplified. A second round
+found "never mind" / "nvm" / "no thanks" recorded as a no instead of stopping the flow, and
+Chinese and Cantonese "more" ("继续", "仲有冇?", "仲有呢?") read as a yes or as `what_about`.
+The NLU is statistical, but these are single short answers the flows depend on: each must come
+out right.
 """
 
 from __future__ import annotations
@@ -50,6 +53,32 @@ EXPECTED = {
     "不用了 谢谢": "stop",
     "不用了 謝謝": "stop",
     "不用": "deny",
+    # round 2: giving up on a flow is a stop, not a recorded "no" (README); outside a flow
+    # stop and deny get the same reply, so nothing is lost there
+    "never mind": "stop",
+    "nvm": "stop",
+    "no thanks": "stop",
+    "forget it": "stop",
+    "算了吧": "stop",
+    "nevermind, forget it": "stop",  # variant not in the training data
+    "no thanks, i'll stop here": "stop",  # variant not in the training data
+    # ...while a plain no to "have you done X?" stays an answer
+    "no": "deny",
+    "not yet": "deny",
+    # round 2: "more" after an answer, in Simplified, Traditional and Cantonese
+    "继续": "ask_more",
+    "仲有冇?": "ask_more",
+    "仲有呢?": "ask_more",
+    "還有嗎": "ask_more",
+    "然後呢": "ask_more",
+    "再講多啲": "ask_more",
+    "多说点": "ask_more",
+    "繼續說吧": "ask_more",  # variant not in the training data
+    "仲有冇其他?": "ask_more",  # variant not in the training data
+    # ...but naming a role or competency is what_about
+    "咁區域經理呢?": "what_about",
+    "那销售经理呢": "what_about",
+    "咁韌性呢?": "what_about",  # variant not in the training data
 }
 HEDGES = ["kinda", "idk", "唔係好肯定", "not sure", "maybe", "sort of", "不太确定", "說不上來"]
 

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import language_of, send_answer
+from actions.common import entity_values, language_of, send_answer
 from bot.composer.answer import topic_answer
 from bot.knowledge.base import knowledge_base
 
@@ -26,6 +26,9 @@ class ActionAnswerTopic(Action):
         if topic is None:  # a rule mapped an intent the knowledge base has no topic for
             dispatcher.utter_message(response="utter_help")
             return []
-        events = send_answer(dispatcher, topic_answer(kb, topic, language_of(tracker)), tracker)
+        # "what is execution?": a competency the topic focuses on gets its own entries first
+        focus = next(iter(entity_values(tracker, "competency")), None)
+        answer = topic_answer(kb, topic, language_of(tracker), focus=focus)
+        events = send_answer(dispatcher, answer, tracker)
         # a new topic: the roles talked about before no longer apply
         return [SlotSet("topic", topic.id), SlotSet("roles", None), *events]

@@ -99,7 +99,8 @@ class ActionAnswerInContext(Action):
         if competencies:
             # which topic answers a competency is in the registry (topics.yml `competencies`)
             topic = kb.topic_for_competency(competencies[0])
-            events = send_answer(dispatcher, topic_answer(kb, topic, language))
+            answer = topic_answer(kb, topic, language, focus=competencies[0])
+            events = send_answer(dispatcher, answer)
             return [SlotSet("topic", topic.id), SlotSet("roles", None), *events]
         named_aspect = next(iter(entity_values(tracker, "aspect")), None)
         if named_aspect and earlier:

@@ -106,15 +106,21 @@ def more_start(topic: Topic, given: Sequence[str] = ()) -> int:
 
 
 def topic_answer(
-    kb: KnowledgeBase, topic: Topic, language: str, part: str = "short", given: Sequence[str] = ()
+    kb: KnowledgeBase,
+    topic: Topic,
+    language: str,
+    part: str = "short",
+    given: Sequence[str] = (),
+    focus: str | None = None,
 ) -> Answer:
-    """The short answer first (`short`), the rest on request (`more`: the part after the entries
-    `given` last, as `topic.more` cuts it, then that there is no more), or all of it (`full`)."""
+    """The short answer first (`short`; for a question naming a competency of `topic.focus`,
+    that competency's entries), the rest on request (`more`: the part after the entries `given`
+    last, as `topic.more` cuts it, then that there is no more), or all of it (`full`)."""
     start = more_start(topic, given)
     ends = [topic.short + sum(topic.more[: n + 1]) for n in range(len(topic.more))]
     end = next((end for end in ends if end > start), len(topic.entry_ids))
     entry_ids = {
-        "short": topic.entry_ids[: topic.short],
+        "short": topic.focus.get(focus or "", topic.entry_ids[: topic.short]),
         "more": topic.entry_ids[start:end],
         "full": topic.entry_ids,
     }[part]

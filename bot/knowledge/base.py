@@ -68,6 +68,8 @@ class Topic:
     flows: tuple[str, ...] = ()
     # how many entries the first "tell me more" replies give, in order; the last gives the rest
     more: tuple[int, ...] = ()
+    # a question naming one of `competencies` ("what is execution?"): the entries it gets first
+    focus: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def title_text(self, language: str) -> str:
         return _localized(self.title, language) or self.id
@@ -370,6 +372,15 @@ def _load_topics(
             where,
             '`more` must list the entries each "tell me more" gives, leaving some for the last',
         )
+        focus = raw.get("focus", {})
+        _require(
+            isinstance(focus, dict)
+            and set(focus) <= set(answers_for)
+            and all(isinstance(ids, list) and set(ids) <= set(entry_ids) for ids in focus.values()),
+            path,
+            where,
+            "`focus` must map competencies of the topic to lists of its own entries",
+        )
         topics[topic_id] = Topic(
             topic_id,
             raw["intent"],
@@ -382,6 +393,7 @@ def _load_topics(
             tuple(answers_for),
             tuple(flows),
             tuple(more),
+            {competency: tuple(ids) for competency, ids in focus.items()},
         )
     flows = [flow for topic in topics.values() for flow in topic.flows]
     twice = sorted({flow for flow in flows if flows.count(flow) > 1})

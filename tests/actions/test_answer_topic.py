@@ -147,3 +147,15 @@ def test_a_side_answer_in_a_flow_does_not_offer_to_start_that_flow_again(
     outside = CollectingDispatcher()
     ActionAnswerTopic().run(outside, make_tracker("ask_promotion", slots={"language": "en"}), {})
     assert "/ask_promotion_readiness" in payloads(outside)
+
+
+def test_what_is_execution_is_answered_with_execution(dispatcher, make_tracker) -> None:
+    tracker = make_tracker(
+        "ask_competencies",
+        [{"entity": "competency", "value": "execution"}],
+        {"language": "zh-Hant"},
+    )
+    ActionAnswerTopic().run(dispatcher, tracker, {})
+    text = dispatcher.messages[0]["text"]
+    assert "執行力可分為狹義與廣義" in text
+    assert text.endswith("_出處:第6段、第9段_")

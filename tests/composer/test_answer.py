@@ -86,3 +86,14 @@ def test_short_answer_first_then_the_rest(kb) -> None:
     assert short["buttons"][0] == {"title": "Tell me more", "payload": "/ask_more"}
     assert more["title"] == "Following up with customers: more"
     assert "/ask_more" not in [b["payload"] for b in more["buttons"]]
+
+
+def test_a_question_naming_a_competency_the_topic_focuses_on_gets_its_entries(kb) -> None:
+    # "what is execution?" got the four-part overview; the ¶6 definition came only on "more"
+    topic = kb.topics["competencies"]
+    answer = topic_answer(kb, topic, "en", focus="execution")
+    assert answer["entry_ids"] == ["execution.heading", "execution.definition", "execution.parts"]
+    assert answer["citation_text"] == "Source: ¶6, ¶9"
+    assert topic_answer(kb, topic, "en", focus="drive")["entry_ids"] == list(
+        topic.entry_ids[: topic.short]
+    )

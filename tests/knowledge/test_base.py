@@ -230,6 +230,18 @@ def _replace(path: Path, old: str, new: str) -> None:
             "topics.yml: topic 'competencies': `more` must list the entries each",
         ),
         (
+            "topics.yml",
+            "  focus: {execution: [execution.heading,",
+            "  focus: {drive: [execution.heading,",
+            "topics.yml: topic 'competencies': `focus` must map competencies of the topic",
+        ),
+        (
+            "topics.yml",
+            "  focus: {execution: [execution.heading,",
+            "  focus: {execution: [follow_up.quote,",
+            "topics.yml: topic 'competencies': `focus` must map competencies of the topic",
+        ),
+        (
             "roles.yml",
             "    reports_to: not_in_source\n    manages: [role.sales_manager.team]",
             "    manages: [role.sales_manager.team]",

@@ -53,7 +53,7 @@ def test_no_role_asks_which_with_buttons(dispatcher, make_tracker) -> None:
     )
     assert events == []
     message = dispatcher.messages[0]
-    assert message["text"] == "你想了解哪个职位?"
+    assert message["text"] == "文章讲的是下面这四个职位。你想了解哪一个?"
     # one button per role of terms.yml (read as written), in its order
     terms = yaml.safe_load((KNOWLEDGE_DIR / "terms.yml").read_text(encoding="utf-8"))
     assert len(message["buttons"]) == len(terms["role"])

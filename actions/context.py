@@ -60,7 +60,7 @@ class ActionAnswerInContext(Action):
         if intent == "what_about":
             return self._what_about(dispatcher, tracker, kb, language)
         if intent == "ask_why":
-            answer = why_answer(kb, topic, language)
+            answer = why_answer(kb, topic, language, _last_answer(tracker).get("entry_ids") or [])
         elif intent == "ask_example":
             answer = example_answer(kb, topic, language)
         elif topic is not None:

@@ -168,9 +168,16 @@ def _topic_entries_answer(
     return make_answer(kind, language, title, blocks, entries, answer_id)
 
 
-def why_answer(kb: KnowledgeBase, topic: Topic | None, language: str) -> Answer:
-    """The reasons the article gives for the current topic, or plainly that it gives none."""
+def why_answer(
+    kb: KnowledgeBase, topic: Topic | None, language: str, given: Sequence[str] = ()
+) -> Answer:
+    """The reasons the article gives for the current topic, or plainly that it gives none; when
+    the answer just `given` already held all of them, that they are those, not them again."""
     reasons = topic.why if topic else ()
+    if topic is not None and reasons and set(reasons) <= set(given):
+        where = citation_text([n for e in kb.entries_of(reasons) for n in e.paragraphs], language)
+        notice = text("why_given_above", language, source=where)
+        return _notice("why", language, text("why_title", language), notice, f"why.{topic.id}")
     return _topic_entries_answer("why", kb, topic, language, reasons, "no_why")
 
 

@@ -311,3 +311,27 @@ def test_an_aspect_without_a_role_after_a_comparison_asks_it_of_both(
     table = dispatcher.messages[0]["custom"]["sales_coach"]["blocks"][0]
     assert table["columns"] == ["", "Sales manager", "Account manager"]
     assert [row[0] for row in table["rows"]] == ["Manages"]
+
+
+def test_why_right_after_the_reasons_were_given_says_so_instead_of_repeating(
+    dispatcher, make_tracker
+) -> None:
+    # QA: "why is follow up so important?" then "why?" repeated the two paragraphs just shown
+    last = {
+        "id": "topic.follow_up",
+        "kind": "answer",
+        "entry_ids": ["follow_up.quote", "follow_up.why_it_matters", "follow_up.stall_point"],
+    }
+    slots = {"language": "en", "topic": "follow_up", "last_answer": last}
+    run(dispatcher, make_tracker("ask_why", slots=slots))
+    assert dispatcher.messages[0]["text"] == (
+        "**Why? What the article says**\n\nThe article's reasons are the ones in the answer above "
+        "(Source: ¶7, ¶8); it gives no others."
+    )
+
+
+def test_why_after_an_answer_without_the_reasons_gives_them(dispatcher, make_tracker) -> None:
+    last = {"id": "topic.follow_up", "kind": "answer", "entry_ids": ["follow_up.quote"]}
+    slots = {"language": "en", "topic": "follow_up", "last_answer": last}
+    run(dispatcher, make_tracker("ask_why", slots=slots))
+    assert dispatcher.messages[0]["text"].endswith("_Source: ¶7, ¶8_")

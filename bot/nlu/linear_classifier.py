@@ -69,6 +69,17 @@ def readable(message: Message) -> bool:
     return kinds == {True, False}
 
 
+def readable_only(messages: list[Message]) -> list[Message]:
+    """The messages the model can read; each of the others gets its intent here."""
+    readable_ones = []
+    for message in messages:
+        if readable(message):
+            readable_ones.append(message)
+        else:
+            set_wordless_intent(message)
+    return readable_ones
+
+
 def set_wordless_intent(message: Message) -> None:
     """👍/👎 alone are feedback; any other message the model cannot read gets no intent at
     confidence 0, which FallbackClassifier turns into `nlu_fallback` (not understood)."""
@@ -196,10 +207,7 @@ class BinaryLogisticRegressionClassifier(CodeVersioned, LogisticRegressionClassi
 
     def process(self, messages: list[Message]) -> list[Message]:
         self._coefficients_column_ready()
-        for message in messages:
-            if not readable(message):
-                set_wordless_intent(message)
-        words = [m for m in messages if readable(m)]
+        words = readable_only(messages)
         if words:
             super().process(words)
         return messages

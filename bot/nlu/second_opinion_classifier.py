@@ -29,11 +29,7 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
 from bot.nlu import e5_encoder
-from bot.nlu.linear_classifier import (
-    BinaryLogisticRegressionClassifier,
-    readable,
-    set_wordless_intent,
-)
+from bot.nlu.linear_classifier import BinaryLogisticRegressionClassifier, readable_only
 
 SECOND_FILE = "second_opinion.skops"
 ENCODERS = ("e5",)
@@ -119,10 +115,7 @@ class SecondOpinionClassifier(BinaryLogisticRegressionClassifier):
         return combine(first, second, unsure)
 
     def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            if not readable(message):
-                set_wordless_intent(message)
-        words = [m for m in messages if readable(m)]
+        words = readable_only(messages)
         if words:
             self._set_intents(words, self.probabilities(words))
         return messages

@@ -80,16 +80,15 @@ def percent(value: float) -> str:
     return f"{value * 100:.1f}%"
 
 
-def plain(markdown: str) -> str:
-    """An answer's markdown as short plain text for the report (escaped later)."""
-    text = re.sub(r"[*_`#>|]+", "", markdown)
-    text = re.sub(r"\n{3,}", "\n\n", text).strip()
-    return text if len(text) <= ANSWER_PREVIEW_CHARS else text[:ANSWER_PREVIEW_CHARS] + "…"
-
-
 def shortened(text: str, limit: int = USER_TEXT_CHARS) -> str:
     """`text` cut to `limit` characters with an ellipsis, for a readable page."""
     return text if len(text) <= limit else text[:limit].rstrip() + "…"
+
+
+def plain(markdown: str) -> str:
+    """An answer's markdown as short plain text for the report (escaped later)."""
+    text = re.sub(r"[*_`#>|]+", "", markdown)
+    return shortened(re.sub(r"\n{3,}", "\n\n", text).strip(), ANSWER_PREVIEW_CHARS)
 
 
 def thumbs_down_item(item: Feedback) -> str:

@@ -84,10 +84,9 @@ class ActionAnswerInContext(Action):
         roles = entity_values(tracker, "role")
         competencies = entity_values(tracker, "competency")
         earlier = list(tracker.get_slot("roles") or [])
+        named_aspect = next(iter(entity_values(tracker, "aspect")), None)
         # "who does a rep report to?" then "and an account manager?" asks the same aspect
-        aspect = next(iter(entity_values(tracker, "aspect")), None) or _last_answer(tracker).get(
-            "aspect"
-        )
+        aspect = named_aspect or _last_answer(tracker).get("aspect")
         if roles and _last_answer(tracker).get("kind") == "comparison" and earlier:
             # "…and regional managers?" after a comparison: swap in the new role
             pair = [earlier[0], roles[0]] if roles[0] != earlier[0] else earlier
@@ -102,7 +101,6 @@ class ActionAnswerInContext(Action):
             answer = topic_answer(kb, topic, language, focus=competencies[0])
             events = send_answer(dispatcher, answer)
             return [SlotSet("topic", topic.id), SlotSet("roles", None), *events]
-        named_aspect = next(iter(entity_values(tracker, "aspect")), None)
         if named_aspect and earlier:
             # "who does he report to?": that aspect of the role(s) talked about
             answer = (

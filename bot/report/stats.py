@@ -206,7 +206,7 @@ def add_conversation(report: Report, events: list[dict[str, Any]]) -> None:
                 # a trainer can act on, and its comment would be attached to nothing
                 waiting_comment = None
                 continue
-            answer = answers.get(answer_id or "", {})
+            answer = answers.get(answer_id, {})
             item = Feedback(
                 when,
                 "down" if value.get("rating") == "down" else "up",
